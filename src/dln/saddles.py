@@ -23,8 +23,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 import scipy.linalg as sla
+from scipy.linalg.blas import daxpy as _axpy
+from scipy.linalg.lapack import dtrtrs as _trtrs
+
+# scipy wraps qr_delete in a batching decorator (functools.wraps) that doubles the cost of a
+# call on small factors; the undecorated routine is the same code without the batch loop.
+_qr_delete = getattr(sla.qr_delete, "__wrapped__", sla.qr_delete)
 
 from dln._validation import check_positive, check_scales, check_X_y
 
@@ -42,13 +50,20 @@ RESIDUAL_RTOL = 1e-11
 # structured designs (orthogonal, Figure 2 right) make several coordinates hit at once in exact
 # arithmetic, and the computed times then differ by rounding only.
 TIE_RTOL = 1e-9
+# Classical Gram-Schmidt is repeated when the new column lost more than this fraction of its
+# norm to the projection (Daniel, Gragg, Kaufman & Stewart 1976, the "twice is enough" test).
+REORTH_RATIO = 0.7071
 # A column whose component orthogonal to the active columns is below this fraction of its norm
 # is treated as linearly dependent on them (duplicate or collinear columns).
 DEPENDENCE_RTOL = 1e-10
 
 
 class SaddleLimitError(RuntimeError):
-    """Algorithm 1 exceeded its guard on the number of saddles, or revisited a signed support."""
+    """Algorithm 1 exceeded its guard on the number of saddles, or its loss stopped decreasing.
+
+    Under general position the loss strictly decreases from saddle to saddle, so no signed
+    support repeats; a non-decreasing loss is how cycling would start, and is refused.
+    """
 
 
 @dataclass(frozen=True)
@@ -63,10 +78,6 @@ class SaddleResult:
         Saddles ``beta_0 = 0, beta_1, ..., beta_p``; ``beta_k`` is the value on ``(t_k, t_{k+1})``.
     s : ndarray of shape (p + 1, n_features)
         Dual variable ``s(t_k)`` at each jump time (``|s_i| <= k_i``).
-    gradients : ndarray of shape (p + 1, n_features)
-        ``grad L(beta_k)``, exactly 0 on the support; ``s`` moves as ``-gradients[k]`` on
-        ``(t_k, t_{k+1})``. The last row is 0: the algorithm stops when the gradient is
-        numerically zero (``GRAD_RTOL``) or the saddle interpolates (``RESIDUAL_RTOL``).
     losses : ndarray of shape (p + 1,)
         ``L(beta_k) = ||X beta_k - y||^2 / (2 n)``, strictly decreasing.
     activated, deactivated : tuple of p + 1 int arrays
@@ -96,7 +107,6 @@ class SaddleResult:
     times: np.ndarray
     betas: np.ndarray
     s: np.ndarray
-    gradients: np.ndarray
     losses: np.ndarray
     activated: tuple[np.ndarray, ...]
     deactivated: tuple[np.ndarray, ...]
@@ -116,6 +126,19 @@ class SaddleResult:
     def n_saddles(self) -> int:
         """Number ``p`` of jumps (the saddle ``beta_0 = 0`` not counted)."""
         return len(self.times) - 1
+
+    @property
+    def gradients(self) -> np.ndarray:
+        """``grad L(beta_k)`` as the dual variable sees it, shape (p + 1, n_features).
+
+        ``s`` moves as ``-gradients[k]`` on ``(t_k, t_{k+1})``, so this is derived from ``s``
+        and ``times``: exactly 0 on the support. The last row is 0: the algorithm stops when
+        the gradient is numerically zero (``GRAD_RTOL``) or the saddle interpolates
+        (``RESIDUAL_RTOL``), and ``s`` stays put after ``t_p``.
+        """
+        grads = np.zeros_like(self.s)
+        grads[:-1] = (self.s[:-1] - self.s[1:]) / np.diff(self.times)[:, None]
+        return grads
 
     @property
     def beta_end(self) -> np.ndarray:
@@ -151,7 +174,8 @@ def saddle_jumps(X, y, *, scales=None, max_saddles: int | None = None) -> Saddle
         Bad arguments, or columns that are collinear in a way that makes a constrained
         least-squares problem singular.
     SaddleLimitError
-        More than ``max_saddles`` jumps, or a signed support seen twice (cycling).
+        More than ``max_saddles`` jumps, or a jump that does not decrease the loss (the
+        start of cycling: a signed support can only repeat if the loss stops decreasing).
 
     Notes
     -----
@@ -174,6 +198,7 @@ class _SaddleSolver:
 
     def __init__(self, X: np.ndarray, y: np.ndarray, k: np.ndarray, max_saddles: int):
         self.X, self.y, self.k, self.max_saddles = X, y, k, max_saddles
+        self.XF = np.asfortranarray(X)  # contiguous columns for the active-set updates
         n, d = X.shape
         self.n = n
         col_norms = np.linalg.norm(X, axis=0)
@@ -184,111 +209,153 @@ class _SaddleSolver:
         self.support: list[int] = []  # active coordinates, in QR column order
         self.z = np.zeros(0)  # sign-flipped coefficients on the support, all > 0
         self.sigma = np.zeros(d)  # sign of s on the boundary, 0 inside
-        self.Q = np.zeros((n, 0))
-        self.R = np.zeros((0, 0))
+        self._in_support = np.zeros(d, dtype=bool)
+        # Thin QR factors of the active columns, in preallocated column-major buffers so that
+        # appending a column is a write, not a copy: Q = Qbuf[:, :m], R = Rbuf[:m, :m].
+        cap = min(n, d)
+        self._Qbuf = np.zeros((n, cap), order="F")
+        self._Rbuf = np.zeros((cap, cap), order="F")
+        self._qty = np.zeros(cap)  # Q^T y, kept in step with Q
         self.nnls_iterations = 0
 
     # -- linear algebra on the support -------------------------------------------------------
     def _column(self, j: int) -> np.ndarray:
-        return self.sigma[j] * self.X[:, j]
+        return self.sigma[j] * self.XF[:, j]
 
     def _insert(self, j: int) -> None:
+        """Append column ``sigma_j x_j`` to the thin QR factors.
+
+        Appending at the end only needs one classical Gram-Schmidt step, repeated when
+        cancellation is detected (DGKS; as orthogonal as Householder); written here
+        because scipy's general ``qr_insert`` costs ~50 us a call in wrapper overhead, which
+        dominated the run time on the n=200, d=2000 benchmark.
+        """
         col = self._column(j)
         m = len(self.support)
-        resid = col - self.Q @ (self.Q.T @ col) if m else col
-        if np.linalg.norm(resid) <= DEPENDENCE_RTOL * self.col_norms[j]:
+        if m >= self.n:
+            raise ValueError(
+                f"cannot add column {j}: {m} columns already span all {self.n} samples "
+                "(X is not in general position)"
+            )
+        Q = self.Q
+        h = Q.T @ col
+        q = col - Q @ h
+        rnn = math.sqrt(q @ q)
+        if rnn < REORTH_RATIO * self.col_norms[j]:  # cancellation: orthogonalise once more
+            h2 = Q.T @ q
+            q -= Q @ h2
+            h += h2
+            rnn = math.sqrt(q @ q)
+        if rnn <= DEPENDENCE_RTOL * self.col_norms[j]:
             others = ", ".join(str(i) for i in self.support)
             raise ValueError(
                 f"column {j} of X is linearly dependent on the active columns [{others}] "
                 "while its gradient is non-zero; X is not in general position (collinear "
                 "columns). Remove duplicated or collinear features."
             )
-        if m >= self.n:
-            raise ValueError(
-                f"cannot add column {j}: {m} columns already span all {self.n} samples "
-                "(X is not in general position)"
-            )
-        if m == 0:  # scipy's qr_insert returns an empty factor for a 1 x 0 start
-            norm = float(np.linalg.norm(col))
-            self.Q, self.R = (col / norm)[:, None], np.array([[norm]])
-        else:
-            self.Q, self.R = sla.qr_insert(
-                self.Q, self.R, col, m, which="col", rcond=DEPENDENCE_RTOL, check_finite=False
-            )
+        self._in_support[j] = True
+        self._Qbuf[:, m] = q / rnn
+        self._Rbuf[:m, m] = h
+        self._Rbuf[m, :m] = 0.0
+        self._Rbuf[m, m] = rnn
+        self._qty[m] = self._Qbuf[:, m] @ self.y
         self.support.append(j)
 
     def _delete(self, pos: int) -> None:
-        Q, R = sla.qr_delete(self.Q, self.R, pos, 1, which="col", check_finite=False)
+        self._in_support[self.support[pos]] = False
+        if pos == len(self.support) - 1:  # dropping the last column leaves the rest as is
+            del self.support[pos]
+            return
+        Q, R = _qr_delete(self.Q, self.R, pos, 1, which="col", check_finite=False)
         m = R.shape[1]
         # With n active columns Q is square and scipy treats it as a full QR: keep it thin.
-        self.Q, self.R = Q[:, :m], R[:m, :m]
+        self._Qbuf[:, :m] = Q[:, :m]
+        self._Rbuf[:m, :m] = R[:m, :m]
+        self._qty[:m] = self._Qbuf[:, :m].T @ self.y
         del self.support[pos]
 
+    @property
+    def Q(self) -> np.ndarray:
+        return self._Qbuf[:, : len(self.support)]
+
+    @property
+    def R(self) -> np.ndarray:
+        return self._Rbuf[: len(self.support), : len(self.support)]
+
     def _least_squares(self) -> np.ndarray:
-        """Unconstrained LS coefficients on the support, with one refinement step."""
+        """Unconstrained LS coefficients on the support, from the updated QR factors."""
         if not self.support:
             return np.zeros(0)
-        z = sla.solve_triangular(self.R, self.Q.T @ self.y, check_finite=False)
-        resid = self.y - self._Z() @ z
-        return z + sla.solve_triangular(self.R, self.Q.T @ resid, check_finite=False)
-
-    def _Z(self) -> np.ndarray:
-        idx = np.asarray(self.support, dtype=np.intp)
-        return self.X[:, idx] * self.sigma[idx]
+        z, info = _trtrs(self.R, self._qty[: len(self.support)])
+        if info != 0:
+            raise ValueError("singular triangular factor: the active columns of X are dependent")
+        return z
 
     def _residual(self) -> np.ndarray:
-        return self.y - self._Z() @ self.z if self.support else self.y.copy()
+        """``y - Z z = y - Q Q^T y`` for the LS solution ``z`` on the support (``Q R = Z``)."""
+        return self.y - self.Q @ self._qty[: len(self.support)]
 
     # -- warm-started Lawson-Hanson NNLS on the boundary set ----------------------------------
-    def _nnls(self, boundary: np.ndarray, r: np.ndarray) -> np.ndarray:
-        """Solve the sign-constrained LS on ``boundary`` from the current support; return r."""
-        in_support = np.zeros(self.X.shape[1], dtype=bool)
-        in_support[self.support] = True
+    def _nnls(self, boundary: np.ndarray, r: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Solve the sign-constrained LS on ``boundary`` from the current support; return r.
+
+        ``g`` is the gradient at the current support's solution (residual ``r``). Lawson-Hanson
+        with the current support as the initial passive set: it is feasible (its coefficients
+        have the right signs) and optimal on itself, so the usual case costs one insertion.
+        """
+        in_support = self._in_support
         # Columns whose least-squares coefficient came out <= 0 right after entering (possible
         # only through rounding when their gradient is barely above the threshold).
-        excluded = np.zeros_like(in_support)
+        excluded: list[int] = []
+        cand = boundary[~in_support[boundary]]
+        w = -self.sigma[cand] * g[cand]
         max_iter = 3 * len(boundary) + 10
         for _ in range(max_iter):
-            cand = boundary[~in_support[boundary] & ~excluded[boundary]]
-            if cand.size == 0:
-                return r
-            w = self.sigma[cand] * (self.X[:, cand].T @ r) / self.n
             ok = w > self.grad_tol[cand]
-            if not np.any(ok):
+            if not ok.any():
                 return r
-            j = int(cand[ok][np.argmax(w[ok] / self.col_norms[cand[ok]])])
+            if cand.size == 1:
+                j = int(cand[0])
+            else:
+                j = int(cand[ok][np.argmax(w[ok] / self.col_norms[cand[ok]])])
             self._insert(j)
-            in_support[j] = True
-            self.z = np.append(self.z, 0.0)
             self.nnls_iterations += 1
+            dropped = False
             # Inner loop: move from the feasible z towards the LS solution on the support,
             # dropping the coordinates that reach zero first (Lawson-Hanson).
             first = True
             while True:
                 z_ls = self._least_squares()
-                if np.all(z_ls > 0):
+                if z_ls.min() > 0:
                     self.z = z_ls
                     break
-                if first and z_ls[-1] <= 0:
-                    excluded[j] = True  # the entering column does not help: undo and skip it
-                    in_support[j] = False
-                    self._delete(len(self.support) - 1)
-                    self.z = self.z[:-1]
-                    break
-                first = False
+                if first:
+                    if z_ls[-1] <= 0:
+                        excluded.append(j)  # the entering column does not help: skip it
+                        self._delete(len(self.support) - 1)
+                        break
+                    self.z = np.append(self.z, 0.0)  # the entering coordinate starts at 0
+                first, dropped = False, True
                 neg = np.flatnonzero(z_ls <= 0)
                 ratios = self.z[neg] / (self.z[neg] - z_ls[neg])
                 step = float(np.min(ratios))
                 self.z = self.z + step * (z_ls - self.z)
                 drop = set(neg[ratios <= step].tolist()) | set(np.flatnonzero(self.z <= 0).tolist())
                 for pos in sorted(drop, reverse=True):
-                    in_support[self.support[pos]] = False
                     self._delete(pos)
                     self.z = np.delete(self.z, pos)
                     self.nnls_iterations += 1
                 if not self.support:
                     break
             r = self._residual()
+            if cand.size == 1 and not dropped:
+                return r  # the only candidate entered and nothing left: optimal
+            cand = boundary[~in_support[boundary]]
+            if excluded:
+                cand = np.setdiff1d(cand, excluded)
+            if cand.size == 0:
+                return r
+            w = self.sigma[cand] * (r @ self.XF[:, cand]) / self.n
         raise SaddleLimitError(
             f"the active-set NNLS did not converge in {max_iter} iterations on "
             f"{len(boundary)} boundary coordinates (degenerate design)"
@@ -302,69 +369,72 @@ class _SaddleSolver:
         t = 0.0
         rho = np.zeros(n)
         r = y.copy()
-        on_boundary = np.zeros(d, dtype=bool)
-        times, betas, ss, grads, losses = [0.0], [np.zeros(d)], [s.copy()], [], [_loss(r, n)]
+        boundary = np.zeros(0, dtype=np.intp)  # coordinates with |s_i| = k_i
+        times, losses = [0.0], [_loss(r, n)]
+        hist = _History(d, capacity=2 * min(n, d) + 64)
         activated: list[np.ndarray] = [np.zeros(0, dtype=np.intp)]
         deactivated: list[np.ndarray] = [np.zeros(0, dtype=np.intp)]
-        seen: set[bytes] = set()
         y_norm = float(np.linalg.norm(y))
         status, message = 0, "gradient vanished: last saddle reached"
+        support_idx = np.zeros(0, dtype=np.intp)
+        loss = losses[0]
+        self._inf = np.full(d, np.inf)
         while True:
-            g = -(X.T @ r) / n
-            g[self.support] = 0.0  # exact on the support of a least-squares saddle
+            g = X.T @ (r * (-1.0 / n))
+            g[support_idx] = 0.0  # exact on the support of a least-squares saddle
             active = np.abs(g) > self.grad_tol
-            if not np.any(active) or np.linalg.norm(r) <= RESIDUAL_RTOL * y_norm:
-                grads.append(np.zeros(d))  # numerically zero: s stays put after t_p
-                break
-            grads.append(g.copy())
+            # Coordinate i moves towards -sign(g_i) * k_i, which it reaches after
+            # (k_i + sign(g_i) s_i) / |g_i| (2 k_i / |g_i| from the opposite boundary).
+            hit_times = np.divide(np.copysign(k, g) + s, g, out=self._inf.copy(), where=active)
+            delta = float(hit_times.min())
+            if delta == np.inf or 2 * n * loss <= (RESIDUAL_RTOL * y_norm) ** 2:
+                break  # numerically zero gradient: s stays put after t_p
             if len(times) > self.max_saddles:
                 raise SaddleLimitError(
                     f"Algorithm 1 exceeded max_saddles={self.max_saddles} jumps "
                     f"(n={n}, d={d}); the design is probably degenerate"
                 )
-            idx = np.flatnonzero(active)
-            direction = -np.sign(g[idx])
-            hit_times = (k[idx] - direction * s[idx]) / np.abs(g[idx])
-            hit_times = np.maximum(hit_times, 0.0)
-            delta = float(hit_times.min())
-            hits = idx[hit_times <= delta * (1.0 + TIE_RTOL)]
+            delta = max(delta, 0.0)
+            hits = np.flatnonzero(hit_times <= delta * (1.0 + TIE_RTOL))
             t += delta
-            rho += delta * r / n
-            s -= delta * g  # all of g, so that s = X^T rho holds to rounding
-            # Moving coordinates leave the boundary; the hitting ones land on it exactly.
-            on_boundary[idx] = False
-            s[hits] = direction[np.searchsorted(idx, hits)] * k[hits]
-            on_boundary[hits] = True
-            np.clip(s, -k, k, out=s)
-            self.sigma = np.where(on_boundary, np.sign(s), 0.0)
+            rho += (delta / n) * r
+            s = _axpy(g, s, a=-delta)  # s -= delta g, all of g: s = X^T rho to rounding
+            # Moving boundary coordinates leave it; the hitting ones land on it exactly.
+            moving = active[boundary]
+            self.sigma[boundary[moving]] = 0.0
+            sign_hits = -np.sign(g[hits])
+            self.sigma[hits] = sign_hits
+            s[hits] = sign_hits * k[hits]
+            boundary = np.concatenate((boundary[~moving], hits))
             old_support = set(self.support)
-            r = self._nnls(np.flatnonzero(on_boundary), r)
-            beta = np.zeros(d)
-            beta[self.support] = self.sigma[self.support] * self.z
-            new_support = set(self.support)
-            key = np.sort(np.asarray(self.support, dtype=np.int64) * 2 + (beta[self.support] > 0))
-            if key.tobytes() in seen:
+            r = self._nnls(boundary, r, g)
+            support_idx = np.array(self.support, dtype=np.intp)
+            beta = hist.next_beta()
+            beta[support_idx] = self.sigma[support_idx] * self.z
+            new_loss = _loss(r, n)
+            if not new_loss < loss:
                 raise SaddleLimitError(
-                    f"signed support {sorted(self.support)} reached twice at t={t:.6g}: "
-                    "Algorithm 1 is cycling (the design is not in general position)"
+                    f"the loss did not decrease at jump {len(times)} (t={t:.6g}: "
+                    f"{loss:.17g} -> {new_loss:.17g}); Algorithm 1 would cycle. The design "
+                    "is not in general position to working precision (collinear columns?)"
                 )
-            seen.add(key.tobytes())
+            loss = new_loss
+            new_support = set(self.support)
             times.append(t)
-            betas.append(beta)
-            ss.append(s.copy())
-            losses.append(_loss(r, n))
+            hist.s[len(times) - 1] = s
+            losses.append(loss)
             activated.append(np.array(sorted(new_support - old_support), dtype=np.intp))
             deactivated.append(np.array(sorted(old_support - new_support), dtype=np.intp))
 
+        betas, ss = hist.betas[: len(times)], hist.s[: len(times)]
         beta_end = betas[-1]
         s_end = ss[-1]
         primal = float(np.sum(k * np.abs(beta_end)))
         dual = float(rho @ (X @ beta_end))
         return SaddleResult(
             times=np.asarray(times),
-            betas=np.asarray(betas),
-            s=np.asarray(ss),
-            gradients=np.asarray(grads),
+            betas=betas,
+            s=ss,
             losses=np.asarray(losses),
             activated=tuple(activated),
             deactivated=tuple(deactivated),
@@ -379,6 +449,27 @@ class _SaddleSolver:
             message=message,
             nnls_iterations=self.nnls_iterations,
         )
+
+
+class _History:
+    """Row buffers for the saddles and dual variables, written in place.
+
+    ``np.zeros`` maps untouched pages lazily, so a generous capacity costs no memory until
+    rows are written, and building the result needs no copy of per-jump arrays.
+    """
+
+    def __init__(self, d: int, capacity: int):
+        self.betas = np.zeros((capacity, d))
+        self.s = np.zeros((capacity, d))
+        self.rows = 1  # row 0: beta_0 = 0, s_0 = 0
+
+    def next_beta(self) -> np.ndarray:
+        """Zeroed row for the next saddle; the row of ``s`` with that index is writable too."""
+        if self.rows == len(self.betas):
+            self.betas = np.concatenate([self.betas, np.zeros_like(self.betas)])
+            self.s = np.concatenate([self.s, np.zeros_like(self.s)])
+        self.rows += 1
+        return self.betas[self.rows - 1]
 
 
 def _loss(r: np.ndarray, n: int) -> float:
@@ -405,7 +496,12 @@ def limit_process(result: SaddleResult, t) -> tuple[np.ndarray, np.ndarray]:
     t = np.atleast_1d(np.asarray(t, dtype=np.float64))
     if t.ndim != 1 or not np.all(np.isfinite(t)) or np.any(t < 0):
         raise ValueError("t must be a 1-D array of finite times >= 0")
-    idx = np.searchsorted(result.times, t, side="right") - 1
+    times = result.times
+    idx = np.searchsorted(times, t, side="right") - 1
     beta = result.betas[idx]
-    s = result.s[idx] - (t - result.times[idx])[:, None] * result.gradients[idx]
+    # s is linear between consecutive saddles (slope -grad L(beta_k)) and constant after t_p.
+    nxt = np.minimum(idx + 1, len(times) - 1)
+    span = times[nxt] - times[idx]
+    frac = np.divide(t - times[idx], span, out=np.zeros_like(t), where=span > 0)
+    s = result.s[idx] + frac[:, None] * (result.s[nxt] - result.s[idx])
     return beta, s
