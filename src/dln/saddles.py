@@ -210,6 +210,7 @@ class _SaddleSolver:
         self.z = np.zeros(0)  # sign-flipped coefficients on the support, all > 0
         self.sigma = np.zeros(d)  # sign of s on the boundary, 0 inside
         self._in_support = np.zeros(d, dtype=bool)
+        self._events: list[tuple[int, int]] = []  # (coordinate, +1 in / -1 out) in one jump
         # Thin QR factors of the active columns, in preallocated column-major buffers so that
         # appending a column is a write, not a copy: Q = Qbuf[:, :m], R = Rbuf[:m, :m].
         cap = min(n, d)
@@ -254,6 +255,7 @@ class _SaddleSolver:
                 "columns). Remove duplicated or collinear features."
             )
         self._in_support[j] = True
+        self._events.append((j, 1))
         self._Qbuf[:, m] = q / rnn
         self._Rbuf[:m, m] = h
         self._Rbuf[m, :m] = 0.0
@@ -263,6 +265,7 @@ class _SaddleSolver:
 
     def _delete(self, pos: int) -> None:
         self._in_support[self.support[pos]] = False
+        self._events.append((self.support[pos], -1))
         if pos == len(self.support) - 1:  # dropping the last column leaves the rest as is
             del self.support[pos]
             return
@@ -286,14 +289,16 @@ class _SaddleSolver:
         """Unconstrained LS coefficients on the support, from the updated QR factors."""
         if not self.support:
             return np.zeros(0)
-        z, info = _trtrs(self.R, self._qty[: len(self.support)])
+        m = len(self.support)
+        z, info = _trtrs(self._Rbuf[:m, :m], self._qty[:m])
         if info != 0:
             raise ValueError("singular triangular factor: the active columns of X are dependent")
         return z
 
     def _residual(self) -> np.ndarray:
         """``y - Z z = y - Q Q^T y`` for the LS solution ``z`` on the support (``Q R = Z``)."""
-        return self.y - self.Q @ self._qty[: len(self.support)]
+        m = len(self.support)
+        return self.y - self._Qbuf[:, :m] @ self._qty[:m]
 
     # -- warm-started Lawson-Hanson NNLS on the boundary set ----------------------------------
     def _nnls(self, boundary: np.ndarray, r: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -378,14 +383,17 @@ class _SaddleSolver:
         status, message = 0, "gradient vanished: last saddle reached"
         support_idx = np.zeros(0, dtype=np.intp)
         loss = losses[0]
-        self._inf = np.full(d, np.inf)
         while True:
             g = X.T @ (r * (-1.0 / n))
             g[support_idx] = 0.0  # exact on the support of a least-squares saddle
             active = np.abs(g) > self.grad_tol
             # Coordinate i moves towards -sign(g_i) * k_i, which it reaches after
             # (k_i + sign(g_i) s_i) / |g_i| (2 k_i / |g_i| from the opposite boundary).
-            hit_times = np.divide(np.copysign(k, g) + s, g, out=self._inf.copy(), where=active)
+            hit_times = np.copysign(k, g)
+            hit_times += s
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hit_times /= g
+            np.putmask(hit_times, ~active, np.inf)
             delta = float(hit_times.min())
             if delta == np.inf or 2 * n * loss <= (RESIDUAL_RTOL * y_norm) ** 2:
                 break  # numerically zero gradient: s stays put after t_p
@@ -406,7 +414,7 @@ class _SaddleSolver:
             self.sigma[hits] = sign_hits
             s[hits] = sign_hits * k[hits]
             boundary = np.concatenate((boundary[~moving], hits))
-            old_support = set(self.support)
+            self._events = []
             r = self._nnls(boundary, r, g)
             support_idx = np.array(self.support, dtype=np.intp)
             beta = hist.next_beta()
@@ -419,12 +427,14 @@ class _SaddleSolver:
                     "is not in general position to working precision (collinear columns?)"
                 )
             loss = new_loss
-            new_support = set(self.support)
+            net: dict[int, int] = {}  # +1 entered, -1 left, 0 left and came back (or vice versa)
+            for j, change in self._events:
+                net[j] = net.get(j, 0) + change
             times.append(t)
             hist.s[len(times) - 1] = s
             losses.append(loss)
-            activated.append(np.array(sorted(new_support - old_support), dtype=np.intp))
-            deactivated.append(np.array(sorted(old_support - new_support), dtype=np.intp))
+            activated.append(np.array(sorted(j for j, c in net.items() if c > 0), dtype=np.intp))
+            deactivated.append(np.array(sorted(j for j, c in net.items() if c < 0), dtype=np.intp))
 
         betas, ss = hist.betas[: len(times)], hist.s[: len(times)]
         beta_end = betas[-1]
@@ -454,22 +464,27 @@ class _SaddleSolver:
 class _History:
     """Row buffers for the saddles and dual variables, written in place.
 
-    ``np.zeros`` maps untouched pages lazily, so a generous capacity costs no memory until
-    rows are written, and building the result needs no copy of per-jump arrays.
+    Rows are written (and the betas row zeroed) only when used: untouched capacity costs
+    neither memory traffic nor page faults, and the result needs no copy of per-jump arrays.
     """
 
     def __init__(self, d: int, capacity: int):
-        self.betas = np.zeros((capacity, d))
-        self.s = np.zeros((capacity, d))
-        self.rows = 1  # row 0: beta_0 = 0, s_0 = 0
+        self.betas = np.empty((capacity, d))
+        self.s = np.empty((capacity, d))
+        self.betas[0] = 0.0  # beta_0 = 0
+        self.s[0] = 0.0  # s_0 = 0
+        self.rows = 1
 
     def next_beta(self) -> np.ndarray:
-        """Zeroed row for the next saddle; the row of ``s`` with that index is writable too."""
+        """Zeroed row for the next saddle; the row of ``s`` with that index must be written."""
         if self.rows == len(self.betas):
-            self.betas = np.concatenate([self.betas, np.zeros_like(self.betas)])
-            self.s = np.concatenate([self.s, np.zeros_like(self.s)])
+            grow = len(self.betas)
+            self.betas = np.concatenate([self.betas, np.empty_like(self.betas[:grow])])
+            self.s = np.concatenate([self.s, np.empty_like(self.s[:grow])])
+        row = self.betas[self.rows]
+        row[:] = 0.0
         self.rows += 1
-        return self.betas[self.rows - 1]
+        return row
 
 
 def _loss(r: np.ndarray, n: int) -> float:
