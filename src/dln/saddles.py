@@ -21,22 +21,22 @@ scratch. scipy's own ``nnls`` cannot be warm-started, which is why the active-se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as sla
 from scipy.linalg.blas import daxpy as _axpy
 from scipy.linalg.lapack import dtrtrs as _trtrs
 
+from dln._validation import check_positive, check_scales, check_X_y
+
+__all__ = ["SaddleResult", "SaddleLimitError", "saddle_jumps", "limit_process"]
+
 # scipy wraps qr_delete in a batching decorator (functools.wraps) that doubles the cost of a
 # call on small factors; the undecorated routine is the same code without the batch loop.
 _qr_delete = getattr(sla.qr_delete, "__wrapped__", sla.qr_delete)
 
-from dln._validation import check_positive, check_scales, check_X_y
-
-__all__ = ["SaddleResult", "SaddleLimitError", "saddle_jumps", "limit_process"]
 
 # |x_j^T r| / (||x_j|| ||y||) below this is an exact zero of the gradient: at a least-squares
 # saddle the gradient off the support carries a relative rounding error of ~1e-16 times the
