@@ -38,7 +38,8 @@ def main():
     elapsed = time.perf_counter() - t0
     rss_end = peak_rss_mb()
     print(f"data: n={args.n} d={args.d} support={args.k} noise={args.noise} seed={args.seed}")
-    print(f"saddle_jumps: {elapsed:.1f} s, {res.n_saddles} saddles, final loss {res.losses[-1]:.2e}")
+    print(f"saddle_jumps: {elapsed:.1f} s, {res.n_saddles} saddles")
+    print(f"final loss {res.losses[-1]:.2e}")
     print(f"certificate: gap {res.duality_gap:.2e}, residual {res.certificate_residual:.2e}")
     arrays_mb = (res.betas.nbytes + res.s.nbytes) / 2**20
     print(f"peak RSS: {rss_data:.0f} MB with the data, {rss_end:.0f} MB after the run")
