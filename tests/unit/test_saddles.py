@@ -238,3 +238,22 @@ def test_kkt_on_paper_like_setup():
     X, y, _ = random_problem(5, 7, seed=0, noise=0.0)
     res = saddle_jumps(X, y)
     assert_kkt(X, y, res)
+
+
+@pytest.mark.parametrize("kind", ["scaled", "negated", "sum", "sum_underdetermined"])
+def test_collinear_columns_reach_the_min_l1_value(kind):
+    rng = np.random.default_rng(0)
+    if kind == "sum_underdetermined":
+        Z = rng.standard_normal((5, 8))
+        X, y = np.hstack([Z, Z[:, :1] + Z[:, 1:2]]), rng.standard_normal(5)
+    else:
+        Z = rng.standard_normal((10, 6))
+        y = Z @ np.array([3, 0, 0, -2, 0, 0.0]) + 0.1 * rng.standard_normal(10)
+        extra = {"scaled": 2 * Z[:, :1], "negated": -Z[:, :1], "sum": Z[:, :1] + Z[:, 1:2]}
+        X = np.hstack([Z, extra[kind]])
+    res = saddle_jumps(X, y)
+    lp = min_l1_solution(X, y)
+    # the minimiser may not be unique, its value and its fit are
+    assert res.primal_objective == pytest.approx(lp.objective, rel=1e-12)
+    np.testing.assert_allclose(X @ res.beta_end, X @ lp.beta, atol=1e-12 * np.abs(y).max())
+    assert np.all(np.diff(res.losses) < 0)
