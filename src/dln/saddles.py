@@ -46,6 +46,11 @@ GRAD_RTOL = 1e-12
 # rounding (for condition numbers up to ~1e5): the algorithm stops there, since any further
 # jump would happen at t ~ 1 / RESIDUAL_RTOL and change beta only at the rounding level.
 RESIDUAL_RTOL = 1e-11
+# A least-squares coefficient whose contribution |beta_i| ||x_i|| to the fit is below this
+# fraction of ||y|| is a rounding-level zero: at the degenerate last saddle of noiseless data
+# the exact coefficients of dropped coordinates are 0 and come out as +-1e-16 ||y|| / ||x_i||
+# times the condition number; treating them as zero makes them leave the support.
+COEF_RTOL = 1e-12
 # Hitting times within this relative distance of the smallest one are simultaneous (ties):
 # structured designs (orthogonal, Figure 2 right) make several coordinates hit at once in exact
 # arithmetic, and the computed times then differ by rounding only.
@@ -208,6 +213,11 @@ class _SaddleSolver:
         # Per-coordinate gradient zero threshold (see GRAD_RTOL).
         self.grad_tol = GRAD_RTOL * col_norms * y_norm / n
         self.col_norms = col_norms
+        # Coefficient threshold (see COEF_RTOL), in units of |beta_i|; zero columns never enter.
+        with np.errstate(divide="ignore"):
+            self.coef_tol = COEF_RTOL * y_norm / col_norms
+        nonzero = self.coef_tol[np.isfinite(self.coef_tol)]
+        self.coef_tol_max = float(nonzero.max()) if nonzero.size else 0.0
         self.support: list[int] = []  # active coordinates, in QR column order
         self.z = np.zeros(0)  # sign-flipped coefficients on the support, all > 0
         self.sigma = np.zeros(d)  # sign of s on the boundary, 0 inside
@@ -333,18 +343,24 @@ class _SaddleSolver:
             first = True
             while True:
                 z_ls = self._least_squares()
-                if z_ls.min() > 0:
+                # coefficients within rounding of zero count as zero (degenerate saddles)
+                if z_ls.min() > self.coef_tol_max:  # fast accept: all clearly positive
+                    self.z = z_ls
+                    break
+                tol = self.coef_tol[self.support]
+                if np.all(z_ls > tol):
                     self.z = z_ls
                     break
                 if first:
-                    if z_ls[-1] <= 0:
+                    if z_ls[-1] <= tol[-1]:
                         excluded.append(j)  # the entering column does not help: skip it
                         self._delete(len(self.support) - 1)
                         break
                     self.z = np.append(self.z, 0.0)  # the entering coordinate starts at 0
                 first, dropped = False, True
-                neg = np.flatnonzero(z_ls <= 0)
-                ratios = self.z[neg] / (self.z[neg] - z_ls[neg])
+                neg = np.flatnonzero(z_ls <= tol)
+                z_neg = np.minimum(z_ls[neg], 0.0)
+                ratios = self.z[neg] / (self.z[neg] - z_neg)
                 step = float(np.min(ratios))
                 self.z = self.z + step * (z_ls - self.z)
                 drop = set(neg[ratios <= step].tolist()) | set(np.flatnonzero(self.z <= 0).tolist())
