@@ -1,0 +1,33 @@
+# dln: Snakemake pipeline regenerating the figures of Pesme & Flammarion (NeurIPS 2023),
+# "Saddle-to-Saddle Dynamics in Diagonal Linear Networks". The only entry point.
+#
+#   snakemake --cores 2                                  # the paper (config/config.yaml)
+#   snakemake --cores 2 --configfile config/test.yaml    # the tiny test configuration
+#
+# problems -> saddles (Algorithm 1) -> flow per (problem, alpha) -> evaluation per
+# (problem, alpha) -> convergence per problem -> figures. See README.md.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/problems.smk"
+include: "workflow/rules/saddles.smk"
+include: "workflow/rules/flow.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/convergence.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),

@@ -1,0 +1,16 @@
+rule fit_convergence:
+    input:
+        evaluations=problem_evaluations,
+    output:
+        convergence=directory("results/convergence/{problem}.zarr"),
+    log:
+        "logs/fit_convergence/{problem}.log",
+    benchmark:
+        "benchmarks/fit_convergence/{problem}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/fit_convergence.py"

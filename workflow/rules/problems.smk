@@ -1,0 +1,16 @@
+rule make_problem:
+    input:
+        data=data_file,
+    output:
+        problem=directory("results/problems/{problem}.zarr"),
+    log:
+        "logs/make_problem/{problem}.log",
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        source=problem_source,
+    script:
+        "../scripts/make_problem.py"

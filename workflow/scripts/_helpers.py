@@ -1,0 +1,81 @@
+"""Helpers shared by the workflow scripts: logging to the rule's log file, saving figures.
+
+Snakemake puts this directory on ``sys.path`` of every script it runs; tests do the same.
+"""
+
+import atexit
+import logging
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+# Metadata that would make figure files depend on the clock or the library build.
+PNG_METADATA = {"Software": None}
+PDF_METADATA = {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}
+
+
+def configure_logging(log_path: str) -> None:
+    """Send logging, warnings and uncaught exceptions of this script to ``log_path``."""
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=log_path,
+        filemode="w",
+        level=logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")
+
+    def excepthook(kind, value, tb):
+        logging.getLogger("dln.workflow").error("uncaught exception", exc_info=(kind, value, tb))
+        sys.__excepthook__(kind, value, tb)
+
+    sys.excepthook = excepthook
+    _log_overhead()
+
+
+def _log_overhead() -> None:
+    """Log the time spent before the script's own work (interpreter start, preamble, imports)
+    and, at exit, the time of the work itself: the per-job overhead of the pipeline."""
+    log = logging.getLogger("dln.workflow.timing")
+    try:  # Linux: process start in clock ticks since boot, against the uptime (10 ms resolution)
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    startup = uptime - ticks / os.sysconf("SC_CLK_TCK")
+    t0 = time.perf_counter()
+    log.info("startup and imports: %.3f s", startup)
+    atexit.register(lambda: log.info("work: %.3f s", time.perf_counter() - t0))
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 4.0, height: float = 3.0):
+    """A matplotlib figure (Agg backend, constrained layout) with ``nrows x ncols`` axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "dln"
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(width * ncols, height * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
+    return fig, axes
+
+
+def save_figure(fig, *, png: str, pdf: str, dpi: int) -> None:
+    """Write ``fig`` as PNG and PDF without timestamps or version strings (byte-identical)."""
+    import matplotlib.pyplot as plt
+
+    for path in (png, pdf):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=dpi, metadata=PNG_METADATA)
+    fig.savefig(pdf, metadata=PDF_METADATA)
+    plt.close(fig)

@@ -1,0 +1,48 @@
+"""Rule evaluate_flow: one flow against the limit process of Algorithm 1."""
+
+import logging
+
+from dln import io
+from dln.evaluate import evaluate_flow, window_half_width
+from dln.saddles import limit_process
+
+log = logging.getLogger("dln.workflow.evaluate_flow")
+
+
+def main(*, saddles: str, flow: str, output: str, window_fraction: float, rule="evaluate_flow"):
+    sad = io.read_dataset(saddles)
+    fl = io.read_dataset(flow)
+    t = fl["time"].values
+    beta_limit, s_limit = limit_process(io.saddle_result_from_dataset(sad), t)
+    jump_times = sad["jump_time"].values[1:]
+    window = window_half_width(jump_times, window_fraction)
+    ev = evaluate_flow(
+        t,
+        fl["beta"].values,
+        fl["s"].values,
+        crossing_times=fl["crossing_time"].values,
+        jump_times=jump_times,
+        beta_limit=beta_limit,
+        s_limit=s_limit,
+        beta_l1=sad["lp_beta"].values,
+        window=window,
+    )
+    log.info("jump time errors %s", ev.jump_time_errors)
+    log10_alpha = fl.attrs["log10_alpha"]
+    problem = fl.attrs.get("problem", "")
+    ds = io.evaluation_to_dataset(ev, t=t, log10_alpha=log10_alpha, problem=problem)
+    params = {"problem": problem, "log10_alpha": log10_alpha, "window_fraction": window_fraction}
+    io.write_dataset(ds, output, rule=rule, params=params)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        saddles=snakemake.input.saddles,
+        flow=snakemake.input.flow,
+        output=snakemake.output.evaluation,
+        rule=snakemake.rule,
+        **snakemake.params.evaluate,
+    )

@@ -1,0 +1,52 @@
+"""Rule plot_flow: one problem's flows over the limit process (the paper's Figures 1-2)."""
+
+from dln import io, plotting
+
+
+def main(
+    *,
+    saddles: str,
+    flows: list[str],
+    png: str,
+    pdf: str,
+    time_spacing: str = "linear",
+    dpi: int = 150,
+):
+    from _helpers import new_figure, save_figure
+
+    sad = io.read_dataset(saddles)
+    stores = [io.read_dataset(f) for f in flows]
+    fig, axes = new_figure(1, 2, width=4.5, height=3.4)
+    ax_beta, ax_loss = axes[0]
+    t_max = max(float(f["time"].values[-1]) for f in stores)
+    for i, flow in enumerate(stores):
+        style = plotting.LINESTYLES[i % len(plotting.LINESTYLES)]
+        plotting.plot_flow_coordinates(flow, ax_beta, linestyle=style, legend=i == 0)
+        plotting.plot_flow_loss(flow, ax_loss, linestyle=style, color=f"C{i}")
+    plotting.plot_limit_process(sad, ax_beta, t_max=t_max, lw=0.8, linestyle="--")
+    plotting.plot_saddle_staircase(sad, ax_loss, t_max=t_max)
+    ax_loss.set_xlabel(plotting.label(stores[0]["time"]))
+    alphas = ", ".join(plotting.alpha_label(f) for f in stores)
+    ax_beta.set_title(f"{sad.attrs.get('problem', '')}: {alphas}", fontsize="medium")
+    ax_loss.set_title("loss, limit staircase in black", fontsize="medium")
+    ax_beta.legend(fontsize="x-small", frameon=False, ncols=2)
+    ax_loss.legend(fontsize="x-small", frameon=False)
+    if time_spacing == "log":
+        for ax in (ax_beta, ax_loss):
+            ax.set_xscale("log")
+            ax.set_xlim(float(stores[0]["time"].values[0]), t_max)
+    save_figure(fig, png=png, pdf=pdf, dpi=dpi)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        saddles=snakemake.input.saddles,
+        flows=list(snakemake.input.flows),
+        png=snakemake.output.png,
+        pdf=snakemake.output.pdf,
+        time_spacing=snakemake.params.time_spacing,
+        **snakemake.params.figure,
+    )

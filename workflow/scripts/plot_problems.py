@@ -1,0 +1,30 @@
+"""Rule plot_problems: beta* (or X^T y / n) and the min-l1 endpoint of every problem."""
+
+import math
+
+from dln import io, plotting
+
+
+def main(*, problems: list[str], saddles: list[str], png: str, pdf: str, dpi: int = 150):
+    from _helpers import new_figure, save_figure
+
+    ncols = min(3, len(problems))
+    fig, axes = new_figure(math.ceil(len(problems) / ncols), ncols)
+    for ax, p, s in zip(axes.flat, problems, saddles, strict=False):
+        plotting.plot_problem(io.read_dataset(p), ax, saddles=io.read_dataset(s))
+    for ax in list(axes.flat)[len(problems) :]:
+        ax.set_axis_off()
+    save_figure(fig, png=png, pdf=pdf, dpi=dpi)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        problems=list(snakemake.input.problems),
+        saddles=list(snakemake.input.saddles),
+        png=snakemake.output.png,
+        pdf=snakemake.output.pdf,
+        **snakemake.params.figure,
+    )

@@ -1,0 +1,29 @@
+"""Rule plot_saddles: the loss staircase of Algorithm 1 for every problem."""
+
+import math
+
+from dln import io, plotting
+
+
+def main(*, saddles: list[str], png: str, pdf: str, dpi: int = 150):
+    from _helpers import new_figure, save_figure
+
+    ncols = min(3, len(saddles))
+    fig, axes = new_figure(math.ceil(len(saddles) / ncols), ncols)
+    for ax, path in zip(axes.flat, saddles, strict=False):
+        plotting.plot_saddle_staircase(io.read_dataset(path), ax)
+    for ax in list(axes.flat)[len(saddles) :]:
+        ax.set_axis_off()
+    save_figure(fig, png=png, pdf=pdf, dpi=dpi)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        saddles=list(snakemake.input.saddles),
+        png=snakemake.output.png,
+        pdf=snakemake.output.pdf,
+        **snakemake.params.figure,
+    )

@@ -1,0 +1,90 @@
+"""Rule simulate_flow: the finite-alpha flow of one (problem, alpha) in accelerated time."""
+
+import logging
+
+import numpy as np
+
+from dln import io
+from dln.evaluate import plateau_midpoints
+from dln.flow import simulate_flow
+
+log = logging.getLogger("dln.workflow.simulate_flow")
+
+
+def time_grid(time: dict, last_jump: float) -> np.ndarray:
+    """The accelerated-time grid of a ``problems.<name>.time`` config entry."""
+    t_max = time.get("t_max")
+    if t_max is None:
+        t_max = time["t_max_factor"] * last_jump if last_jump > 0 else 1.0
+    if time["spacing"] == "log":
+        return np.geomspace(time["t_min"], t_max, time["num"])
+    return np.linspace(time["t_min"], t_max, time["num"])
+
+
+def main(
+    *,
+    problem: str,
+    saddles: str,
+    output: str,
+    log10_alpha: str,
+    time: dict,
+    scales=None,
+    method: str = "Radau",
+    rtol: float = 1e-8,
+    max_step_count: int = 100_000,
+    rule: str = "simulate_flow",
+) -> None:
+    prob = io.read_dataset(problem)
+    sad = io.read_dataset(saddles)
+    lam = io.log_inv_alpha_from_log10(log10_alpha)
+    t = time_grid(time, float(sad["jump_time"].values[-1]))
+    levels = plateau_midpoints(sad["loss"].values) if sad.sizes["saddle"] > 1 else None
+    result = simulate_flow(
+        prob["X"].values,
+        prob["y"].values,
+        log_inv_alpha=lam,
+        t=t,
+        scales=scales,
+        rtol=rtol,
+        loss_levels=levels,
+        method=method,
+        max_step_count=max_step_count,
+    )
+    log.info(
+        "alpha=1e%s Lam=%.6g: %d steps, nfev=%d, status %d",
+        log10_alpha,
+        lam,
+        result.n_steps,
+        result.nfev,
+        result.status,
+    )
+    solver = {"method": method, "rtol": rtol, "max_step_count": max_step_count}
+    ds = io.flow_to_dataset(
+        result,
+        log10_alpha=log10_alpha,
+        feature_names=prob["feature_name"].values,
+        problem=prob.attrs.get("problem", ""),
+        solver=solver,
+    )
+    params = {
+        "problem": prob.attrs.get("problem", ""),
+        "log10_alpha": log10_alpha,
+        "time": time,
+        "scales": scales,
+        **solver,
+    }
+    io.write_dataset(ds, output, rule=rule, params=params)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        problem=snakemake.input.problem,
+        saddles=snakemake.input.saddles,
+        output=snakemake.output.flow,
+        log10_alpha=snakemake.wildcards.log10_alpha,
+        rule=snakemake.rule,
+        **snakemake.params.flow,
+    )
