@@ -3,36 +3,65 @@
 ``alpha`` is always the initialisation scale of the network (``u0 = sqrt(2) alpha``), never a
 regularisation strength; it is passed by its logarithm ``log_inv_alpha = log(1/alpha)``.
 
-The numerical core is imported here: problems, Algorithm 1, the minimum-l1 reference, the
-finite-alpha flow and gradient descent. The I/O (``dln.io``, xarray/Zarr), evaluation
-(``dln.evaluate``) and plotting (``dln.plotting``) modules are imported on demand.
+The public names below are the numerical core: problems, Algorithm 1, the minimum-l1
+reference, the finite-alpha flow and gradient descent. They are imported lazily (PEP 562), so
+``import dln`` costs nothing until a name is used: each pipeline job pays only for the scipy
+modules it needs. The I/O (``dln.io``, xarray/Zarr), evaluation (``dln.evaluate``) and
+plotting (``dln.plotting``) modules are imported as submodules.
 """
 
-from dln._version import __version__
-from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow
-from dln.gd import GDResult, GradientDescentError, gradient_descent
-from dln.lp import L1Result, min_l1_solution
-from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem
-from dln.saddles import SaddleLimitError, SaddleResult, limit_process, saddle_jumps
+from __future__ import annotations
 
-__all__ = [
-    "PRESETS",
-    "FlowResult",
-    "FlowSolverError",
-    "GDResult",
-    "GradientDescentError",
-    "L1Result",
-    "Problem",
-    "SaddleLimitError",
-    "SaddleResult",
-    "__version__",
-    "beta_from_s",
-    "gradient_descent",
-    "limit_process",
-    "load_data",
-    "make_preset",
-    "make_problem",
-    "min_l1_solution",
-    "saddle_jumps",
-    "simulate_flow",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+from dln._version import __version__
+
+_EXPORTS = {
+    "FlowResult": "dln.flow",
+    "FlowSolverError": "dln.flow",
+    "beta_from_s": "dln.flow",
+    "simulate_flow": "dln.flow",
+    "GDResult": "dln.gd",
+    "GradientDescentError": "dln.gd",
+    "gradient_descent": "dln.gd",
+    "L1Result": "dln.lp",
+    "min_l1_solution": "dln.lp",
+    "PRESETS": "dln.problems",
+    "Problem": "dln.problems",
+    "load_data": "dln.problems",
+    "make_preset": "dln.problems",
+    "make_problem": "dln.problems",
+    "SaddleLimitError": "dln.saddles",
+    "SaddleResult": "dln.saddles",
+    "limit_process": "dln.saddles",
+    "saddle_jumps": "dln.saddles",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dln' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # static analysers see the names without importing at run time
+    from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
+    from dln.gd import GDResult, GradientDescentError, gradient_descent  # noqa: F401
+    from dln.lp import L1Result, min_l1_solution  # noqa: F401
+    from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem  # noqa: F401
+    from dln.saddles import (  # noqa: F401
+        SaddleLimitError,
+        SaddleResult,
+        limit_process,
+        saddle_jumps,
+    )
