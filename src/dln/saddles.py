@@ -328,12 +328,14 @@ class _SaddleSolver:
         w = -self.sigma[cand] * g[cand]
         max_iter = 3 * len(boundary) + 10
         for _ in range(max_iter):
-            ok = w > self.grad_tol[cand]
-            if not ok.any():
-                return r
-            if cand.size == 1:
+            if cand.size == 1:  # the usual case, in scalars
                 j = int(cand[0])
+                if not w[0] > self.grad_tol[j]:
+                    return r
             else:
+                ok = w > self.grad_tol[cand]
+                if not ok.any():
+                    return r
                 j = int(cand[ok][np.argmax(w[ok] / self.col_norms[cand[ok]])])
             self._insert(j)
             self.nnls_iterations += 1
@@ -495,10 +497,12 @@ class _History:
 
     def next_beta(self) -> np.ndarray:
         """Zeroed row for the next saddle; the row of ``s`` with that index must be written."""
-        if self.rows == len(self.betas):
-            grow = len(self.betas)
-            self.betas = np.concatenate([self.betas, np.empty_like(self.betas[:grow])])
-            self.s = np.concatenate([self.s, np.empty_like(self.s[:grow])])
+        if self.rows == len(self.betas):  # double the capacity, copying only written rows
+            for name in ("betas", "s"):
+                old = getattr(self, name)
+                new = np.empty((2 * len(old), old.shape[1]))
+                new[: self.rows] = old[: self.rows]
+                setattr(self, name, new)
         row = self.betas[self.rows]
         row[:] = 0.0
         self.rows += 1

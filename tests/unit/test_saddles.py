@@ -257,3 +257,16 @@ def test_collinear_columns_reach_the_min_l1_value(kind):
     assert res.primal_objective == pytest.approx(lp.objective, rel=1e-12)
     np.testing.assert_allclose(X @ res.beta_end, X @ lp.beta, atol=1e-12 * np.abs(y).max())
     assert np.all(np.diff(res.losses) < 0)
+
+
+def test_history_growth_keeps_every_saddle(monkeypatch):
+    import dln.saddles as saddles
+
+    X, y, _ = random_problem(30, 60, seed=0, noise=1.0)
+    ref = saddle_jumps(X, y)
+    init = saddles._History.__init__
+    monkeypatch.setattr(saddles._History, "__init__", lambda self, d, capacity: init(self, d, 2))
+    grown = saddle_jumps(X, y)
+    assert ref.n_saddles > 8  # several doublings from a capacity of 2
+    np.testing.assert_array_equal(grown.betas, ref.betas)
+    np.testing.assert_array_equal(grown.s, ref.s)
