@@ -12,7 +12,12 @@ whole, with :func:`write_dataset`. Conventions (STYLE.md, "Dataset conventions")
   ``provenance_`` (package version, git commit, rule, params as JSON, a hash of those params,
   library versions); no timestamps and no host names, so the same inputs give the same bytes;
 - one chunk per variable (fixed chunking), Zarr format 3, ``consolidated=False`` for both
-  writing and reading (consolidated metadata is not part of the Zarr 3 specification).
+  writing and reading (consolidated metadata is not part of the Zarr 3 specification);
+- atomic writes: a store is written into a hidden sibling directory and renamed into place,
+  so it either exists complete or not at all (a job killed mid-write leaves no store);
+  every chunk is written, even one holding only the fill value, so that
+  :func:`read_dataset` can refuse a store with a missing chunk (Zarr itself would silently
+  read the fill value) and raises :class:`StoreError` naming the store.
 
 ``alpha`` is the initialisation scale of the network (``u0 = sqrt(2) alpha``), never a
 regularisation strength. It is carried as its base-10 exponent ``log10_alpha`` (a canonical
@@ -28,7 +33,9 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -53,9 +60,11 @@ __all__ = [
     "flow_to_dataset",
     "evaluation_to_dataset",
     "convergence_to_dataset",
+    "lasso_to_dataset",
     "write_dataset",
     "read_dataset",
     "check_attrs",
+    "StoreError",
 ]
 
 # One setting for writing and reading: Zarr 3 warns when consolidated metadata is mixed in.
@@ -71,6 +80,16 @@ SOURCE = "dln (reference implementation of Pesme & Flammarion 2023), Snakemake p
 LN10 = math.log(10.0)
 # Libraries whose versions are recorded in every store.
 _LIBRARIES = ("numpy", "scipy", "xarray", "zarr", "pandas", "matplotlib", "snakemake")
+# Hidden siblings used by write_dataset: ".<store name>.partial-<pid>-<random>" while writing,
+# ".<store name>.old-<pid>-<random>" for the store being replaced.
+_PARTIAL = ".partial-"
+_OLD = ".old-"
+# Files Snakemake may add inside a directory output; they are not part of the store.
+_NON_STORE_FILES = (".snakemake_timestamp",)
+
+
+class StoreError(ValueError):
+    """A store is missing, incomplete or corrupt; the message names the store's path."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,6 +681,62 @@ def convergence_to_dataset(
     )
 
 
+def lasso_to_dataset(path, *, t, coefs, feature_names=None, problem: str = "") -> xr.Dataset:
+    """Store layout of a Lasso path (:class:`dln.baselines.LassoPath`) on the time axis 1/lam.
+
+    Parameters
+    ----------
+    path : dln.baselines.LassoPath
+        Knots ``lam_k`` and the Lasso solutions there.
+    t : array of shape (m,)
+        Accelerated times at which ``coefs`` is given (``lam = 1/t``).
+    coefs : array of shape (m, n_features)
+        The Lasso solution at ``t`` (:func:`dln.baselines.lasso_coefficients`).
+    """
+    lambdas = np.asarray(path.lambdas, dtype=np.float64)
+    knot_coefs = np.asarray(path.coefs, dtype=np.float64)
+    coords = _base_coords(knot_coefs.shape[1], feature_names)
+    coords["knot"] = (
+        "knot",
+        np.arange(lambdas.shape[0]),
+        _attrs("knot index", description="0-based"),
+    )
+    coords["time"] = ("time", np.asarray(t, dtype=np.float64), _attrs("time t", "accelerated time"))
+    lam_description = "regularisation of ||y - X b||^2 / (2 n) + lam ||b||_1 (scikit-learn alpha)"
+    data = {
+        "knot_lambda": (("knot",), lambdas, _attrs("Lasso knot lam_k", "1", lam_description)),
+        "knot_time": (
+            ("knot",),
+            np.asarray(path.times, dtype=np.float64),
+            _attrs("knot time 1/lam_k", "accelerated time"),
+        ),
+        "knot_beta": (("knot", "feature"), knot_coefs, _attrs("Lasso solution at the knot")),
+        "beta": (
+            ("time", "feature"),
+            np.asarray(coefs, dtype=np.float64),
+            _attrs("Lasso solution at lam = 1/t", description="affine in lam between knots"),
+        ),
+        "end_beta": (
+            ("feature",),
+            np.asarray(path.end_coef, dtype=np.float64),
+            _attrs("Lasso solution at the end of the path", description="lam = end_lambda"),
+        ),
+        "end_lambda": ((), np.float64(path.end_lambda), _attrs("lam at the end of the path")),
+    }
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs=_global(
+            f"Lasso path (LARS) of {problem}".strip(),
+            problem=problem,
+            n_knots=int(path.n_knots),
+            n_iter=int(path.n_iter),
+            status=int(path.status),
+            message=str(path.message),
+        ),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # writing and reading
 # --------------------------------------------------------------------------------------------
@@ -690,10 +765,20 @@ def write_dataset(
 
     Every variable is one chunk (fixed chunking) and object strings are stored as the Zarr 3
     ``string`` type. The same dataset and params always give the same bytes.
+
+    The write is atomic: the store is written into a hidden sibling directory
+    ``.<name>.partial-<pid>-<random>`` and renamed to ``path`` only when complete, so ``path``
+    holds either the whole new store or nothing (or, if it existed, the old store until the
+    rename). A write that fails removes its partial directory; one killed outright leaves
+    it behind, and the next write of the same ``path`` removes it. Two processes must not
+    write the same ``path`` at once (Snakemake never does). Every chunk is written, even one
+    that holds only the fill value, and the global attr ``store_arrays`` lists the arrays:
+    :func:`read_dataset` checks both.
     """
     check_attrs(ds)
     ds = ds.copy()
     ds.attrs = {**ds.attrs, **provenance_attrs(rule=rule, params=params)}
+    ds.attrs["store_arrays"] = _json(sorted(map(str, ds.variables)))
     strings = {
         name: var.copy(data=np.asarray(var.values, dtype=object))
         for name, var in ds.variables.items()
@@ -705,30 +790,111 @@ def write_dataset(
         encoding[name] = {"chunks": tuple(var.shape)} if var.ndim else {}
         var.encoding = {}
     path = Path(path)
-    ds.to_zarr(
-        path,
-        mode="w",
-        consolidated=CONSOLIDATED,
-        zarr_format=ZARR_FORMAT,
-        encoding=encoding,
-    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_siblings(path)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    partial = path.with_name(f".{path.name}{_PARTIAL}{token}")
+    try:
+        ds.to_zarr(
+            partial,
+            mode="w-",
+            consolidated=CONSOLIDATED,
+            zarr_format=ZARR_FORMAT,
+            encoding=encoding,
+            write_empty_chunks=True,
+        )
+        if path.exists() or path.is_symlink():
+            old = path.with_name(f".{path.name}{_OLD}{token}")
+            os.rename(path, old)
+            os.rename(partial, path)
+            _remove(old)
+        else:
+            os.rename(partial, path)
+    except BaseException:
+        _remove(partial)
+        raise
     return path
 
 
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink(missing_ok=True)
+
+
+def _remove_stale_siblings(path: Path) -> None:
+    """Remove what killed writes of ``path`` left behind (partial and replaced stores)."""
+    if not path.parent.is_dir():
+        return
+    for marker in (_PARTIAL, _OLD):
+        for stale in path.parent.glob(f".{path.name}{marker}*"):
+            _remove(stale)
+
+
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:
-    """Open a store written by :func:`write_dataset`, load it into memory and close it."""
-    with warnings.catch_warnings():
-        # Snakemake marks directory outputs with a .snakemake_timestamp file, which Zarr
-        # reports as an unknown object; it is harmless.
-        warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
-        with xr.open_zarr(Path(path), consolidated=CONSOLIDATED, zarr_format=ZARR_FORMAT) as ds:
-            out = ds.load()
+    """Open a store written by :func:`write_dataset`, load it into memory and close it.
+
+    Raises
+    ------
+    StoreError
+        If the store does not exist, has no or broken Zarr metadata, lacks an array listed in
+        its ``store_arrays`` attr, lacks a chunk, or cannot be decoded. The message names the
+        store; Zarr's own exception is not chained, since it points deep into Zarr.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        what = "is not a directory" if path.exists() else "does not exist"
+        raise StoreError(f"store {str(path)!r} {what}")
+    if not (path / "zarr.json").is_file():
+        raise StoreError(
+            f"store {str(path)!r} has no zarr.json: not a Zarr 3 store, or an incomplete write; "
+            "delete it and rerun the rule that makes it"
+        )
+    problem = None
+    try:
+        with warnings.catch_warnings():
+            # Snakemake marks directory outputs with a .snakemake_timestamp file, which Zarr
+            # reports as an unknown object; it is harmless.
+            warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
+            problem = _missing_parts(path)
+            if problem is None:
+                with xr.open_zarr(path, consolidated=CONSOLIDATED, zarr_format=ZARR_FORMAT) as ds:
+                    out = ds.load()
+    except Exception as exc:  # any Zarr or xarray failure means an unreadable store
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        problem = f"cannot be read ({type(exc).__name__}: {detail[:300]})"
+    if problem is not None:
+        raise StoreError(
+            f"store {str(path)!r} is corrupt or incomplete: {problem}; delete it and rerun "
+            "the rule that makes it"
+        )
+    out.attrs.pop("store_arrays", None)
     strings = {}
     for name, var in out.variables.items():
         if var.dtype.kind == "T" or var.dtype == object:
             text = np.array([str(v) for v in var.values.ravel()]).reshape(var.shape)
             strings[name] = var.copy(data=text)
     return _replace_variables(out, strings)
+
+
+def _missing_parts(path: Path) -> str | None:
+    """What is missing from a store (arrays listed in ``store_arrays``, chunks), or None."""
+    import zarr
+
+    group = zarr.open_group(path, mode="r", zarr_format=ZARR_FORMAT)
+    arrays = dict(group.arrays())
+    listed = group.attrs.get("store_arrays")
+    if listed is not None:
+        missing = sorted(set(json.loads(listed)) - set(arrays))
+        if missing:
+            return f"array(s) {missing} missing"
+    for name in sorted(arrays):
+        array = arrays[name]
+        have, need = array.nchunks_initialized, array.nchunks
+        if have < need:
+            return f"array {name!r} has {have} of its {need} chunk(s)"
+    return None
 
 
 def _replace_variables(ds: xr.Dataset, new: Mapping[str, xr.Variable]) -> xr.Dataset:

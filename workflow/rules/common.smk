@@ -1,5 +1,7 @@
 # Shared helpers: semantic config checks, the alpha grid, input and params functions,
-# wildcard constraints. No numerics here beyond turning config into canonical alpha strings.
+# wildcard constraints. No numerics of its own beyond turning config into canonical alpha
+# strings; the checks that need data (check_problems) call dln's problems, Algorithm 1 and the
+# flow's argument checks.
 #
 # alpha is the initialisation scale of the network (u0 = sqrt(2) alpha); it is configured and
 # carried in paths by its base-10 exponent, as a canonical decimal string ("-100", "-2.5").
@@ -134,7 +136,193 @@ def check_config(cfg):
     return table
 
 
+# ---------------------------------------------------------------------------- checks on files
+# These read the configuration files and build every problem, so that a bad data file, a
+# duplicated key or a time grid that misses the last jump stops the run before any job
+# starts. They run in the main Snakemake process only (a cluster job re-parses this file).
+def _duplicate_keys(path):
+    """(key, first line, second line) of every mapping key defined twice in a YAML file.
+
+    YAML loaders, Snakemake's included, keep the last of two equal keys without a word, so
+    a second problem of the same name would silently replace the first.
+    """
+    import yaml
+
+    try:
+        root = yaml.compose(
+            Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # Snakemake itself reports unreadable configuration files
+    found = []
+
+    def walk(node, prefix):
+        if isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key_node, value_node in node.value:
+                key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    found.append((key, seen[key], line))
+                seen.setdefault(key, line)
+                walk(value_node, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{prefix}[{i}]")
+
+    walk(root, "")
+    return found
+
+
+def check_config_files(paths):
+    """Reject a key defined twice in any configuration file (e.g. two problems of one name)."""
+    for path in paths:
+        for key, first, second in _duplicate_keys(path):
+            _fail(
+                key,
+                f"defined twice in {path} (lines {first} and {second}); YAML would keep only "
+                "the last one without a warning. Each key, and each problem name, may appear "
+                "once: rename or merge them",
+            )
+
+
+def _make_problem_script():
+    """The make_problem rule's script as a module: problems are built exactly as it does."""
+    import importlib.util
+
+    path = Path(workflow.basedir) / "workflow" / "scripts" / "make_problem.py"
+    spec = importlib.util.spec_from_file_location("_dln_make_problem_script", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def _check_data_file(name, data):
+    path = Path(data["path"])
+    if not path.is_file():
+        _fail(
+            f"problems.{name}.data.path",
+            f"file {str(path)!r} does not exist (relative paths are read from the working "
+            f"directory {str(Path.cwd())!r}); allowed: an existing .csv or .npz file",
+        )
+
+
+def check_problems(table, cfg):
+    """Checks that need each problem's data, Algorithm 1 or the flow's argument checks.
+
+    - the problem can be built (data file exists and passes ``dln.problems.load_data``'s
+      checks: target column, NaN/inf, ragged rows, ...; generator arguments are consistent);
+    - ``scales`` has one entry per feature;
+    - ``flow.rtol`` is reachable in float64 at the problem's smallest alpha (the flow's own
+      check, run on a 1 x 1 stand-in problem);
+    - the time grid ends after the last jump t_p of Algorithm 1, and after the evaluation
+      window [t_p - delta, t_p + delta] around it (delta = evaluate.window_fraction times the
+      smallest gap between jump times). Algorithm 1 runs here only when the grid could miss
+      either: time.t_max or time.t_min is set, or flow.t_max_factor - 1 < window_fraction
+      (otherwise t_max = factor * t_p >= t_p + delta holds for every problem).
+    """
+    import numpy as np
+
+    from dln.evaluate import window_half_width
+    from dln.flow import simulate_flow
+    from dln.io import log_inv_alpha_from_log10
+    from dln.saddles import saddle_jumps
+
+    build_problem = _make_problem_script().build_problem
+    flow, fraction = cfg["flow"], cfg["evaluate"]["window_fraction"]
+    for name, spec in table.items():
+        source = next(key for key in SOURCES if spec[key] is not None)
+        if source == "data":
+            _check_data_file(name, spec["data"])
+        try:
+            problem = build_problem(
+                name, {key: spec[key] for key in (*SOURCES, "seed")}
+            )
+        except (ValueError, TypeError) as exc:
+            key = f"problems.{name}.{source}"
+            if (
+                source == "data"
+                and spec["data"]["target"] is not None
+                and "target" in str(exc)
+            ):
+                key += ".target"
+            _fail(key, str(exc))
+        d = problem.X.shape[1]
+        if spec["scales"] is not None and len(spec["scales"]) != d:
+            _fail(f"problems.{name}.scales", f"needs one entry per feature ({d})")
+        smallest = spec["alphas"][-1]
+        lam = log_inv_alpha_from_log10(smallest)
+        if not math.isfinite(lam):
+            _fail(
+                f"problems.{name}.log10_alpha",
+                f"alpha = 1e{smallest} is too small: log(1/alpha) overflows float64",
+            )
+        try:  # t = [0]: only the arguments are checked, nothing is integrated
+            simulate_flow(
+                np.ones((1, 1)),
+                np.ones(1),
+                log_inv_alpha=lam,
+                t=np.zeros(1),
+                scales=max(spec["scales"] or [1.0]),
+                rtol=flow["rtol"],
+                method=flow["method"],
+                max_step_count=flow["max_step_count"],
+            )
+        except ValueError as exc:
+            key = "flow.rtol" if str(exc).startswith("rtol") else "flow"
+            _fail(key, f"{exc} (problem {name!r}, alpha = 1e{smallest})")
+        time = spec["time"]
+        if (
+            time["t_max"] is None
+            and time["t_min"] == 0
+            and flow["t_max_factor"] - 1 >= fraction
+        ):
+            continue
+        try:
+            result = saddle_jumps(
+                problem.X,
+                problem.y,
+                scales=spec["scales"],
+                max_saddles=cfg["saddles"]["max_saddles"],
+            )
+        except (ValueError, RuntimeError) as exc:
+            _fail(f"problems.{name}", f"Algorithm 1 fails on this problem: {exc}")
+        t_p = float(result.times[-1])
+        if result.n_saddles == 0:
+            continue  # no jump: the flow stays at beta = 0, any grid will do
+        t_max = time["t_max"]
+        if t_max is None:
+            t_max = flow["t_max_factor"] * t_p
+            if time["t_min"] >= t_max:
+                _fail(
+                    f"problems.{name}.time.t_min",
+                    f"{time['t_min']!r} is not below the end of the grid, flow.t_max_factor * "
+                    f"t_p = {t_max:.6g} (t_p = {t_p:.6g} is the last jump time of Algorithm 1)",
+                )
+        if t_max <= t_p:
+            _fail(
+                f"problems.{name}.time.t_max",
+                f"{t_max!r} ends before the last jump of Algorithm 1, t_p = {t_p:.6g}, so the "
+                f"flow would never reach the last saddle; allowed: t_max > {t_p:.6g} (e.g. "
+                f"{1.5 * t_p:.3g}), or null for flow.t_max_factor * t_p",
+            )
+        delta = window_half_width(result.times[1:], fraction)
+        if t_max < t_p + delta:
+            _fail(
+                "evaluate.window_fraction",
+                f"{fraction!r} makes the evaluation window around the last jump of problem "
+                f"{name!r}, [t_p - delta, t_p + delta] = [{t_p - delta:.6g}, {t_p + delta:.6g}], "
+                f"end after its time.t_max = {t_max!r}; allowed: window_fraction <= "
+                f"{fraction * (t_max - t_p) / delta:.3g}, or raise problems.{name}.time.t_max "
+                f"to at least {t_p + delta:.6g}",
+            )
+
+
+if workflow.is_main_process:
+    check_config_files(workflow.configfiles)
 PROBLEMS = check_config(config)
+if workflow.is_main_process:
+    check_problems(PROBLEMS, config)
 CONVERGENCE_PROBLEMS = [
     name
     for name, spec in PROBLEMS.items()
@@ -245,7 +433,13 @@ def flow_params(wildcards):
 
 
 def evaluate_params(wildcards):
-    return {"window_fraction": config["evaluate"]["window_fraction"]}
+    # The flow's settings too: when they change, the evaluation is outdated by its own params,
+    # so a flow that failed under the new settings (its store removed) is retried on the next
+    # run instead of its old evaluation being kept as up to date.
+    return {
+        "window_fraction": config["evaluate"]["window_fraction"],
+        "flow_settings": flow_params(wildcards),
+    }
 
 
 def figure_params(wildcards):

@@ -4,6 +4,7 @@ Snakemake puts this directory on ``sys.path`` of every script it runs; tests do 
 """
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -74,8 +75,44 @@ def save_figure(fig, *, png: str, pdf: str, dpi: int) -> None:
     """Write ``fig`` as PNG and PDF without timestamps or version strings (byte-identical)."""
     import matplotlib.pyplot as plt
 
-    for path in (png, pdf):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=dpi, metadata=PNG_METADATA)
-    fig.savefig(pdf, metadata=PDF_METADATA)
-    plt.close(fig)
+    try:
+        _save_atomic(fig, png, format="png", dpi=dpi, metadata=PNG_METADATA)
+        _save_atomic(fig, pdf, format="pdf", metadata=PDF_METADATA)
+    finally:
+        plt.close(fig)
+
+
+def _save_atomic(fig, path: str, **kwargs) -> None:
+    """``fig.savefig`` into a hidden sibling file, renamed into place once complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.partial-*"):  # left by a killed job
+        stale.unlink(missing_ok=True)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        fig.savefig(partial, **kwargs)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+class JobError(RuntimeError):
+    """A workflow job failed; the message names the rule, the problem and the alpha."""
+
+
+@contextlib.contextmanager
+def job_context(rule: str, *, problem: str | None = None, log10_alpha: str | None = None):
+    """Re-raise any exception of the job as :class:`JobError` naming problem and alpha.
+
+    ``alpha`` is the initialisation scale, given by its base-10 exponent ``log10_alpha``.
+    The original exception stays chained (``__cause__``) for the traceback in the log.
+    """
+    try:
+        yield
+    except Exception as exc:
+        where = [f"problem {problem!r}"] if problem is not None else []
+        if log10_alpha is not None:
+            where.append(f"log10_alpha={log10_alpha} (alpha = 1e{log10_alpha})")
+        at = f" for {', '.join(where)}" if where else ""
+        raise JobError(f"{rule} failed{at}: {type(exc).__name__}: {exc}") from exc

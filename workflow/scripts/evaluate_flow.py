@@ -2,6 +2,8 @@
 
 import logging
 
+import numpy as np
+
 from dln import io
 from dln.evaluate import evaluate_flow, window_half_width
 from dln.saddles import limit_process
@@ -9,7 +11,20 @@ from dln.saddles import limit_process
 log = logging.getLogger("dln.workflow.evaluate_flow")
 
 
-def main(*, saddles: str, flow: str, output: str, window_fraction: float, rule="evaluate_flow"):
+def main(
+    *,
+    saddles: str,
+    flow: str,
+    output: str,
+    window_fraction: float,
+    rule: str = "evaluate_flow",
+    flow_settings: dict | None = None,
+):
+    """Compare one flow store with the limit process of its saddles store.
+
+    ``flow_settings`` (the settings the flow was made with, from the rule's params) only go
+    into the provenance attrs: they make the evaluation depend on them.
+    """
     sad = io.read_dataset(saddles)
     fl = io.read_dataset(flow)
     t = fl["time"].values
@@ -28,21 +43,38 @@ def main(*, saddles: str, flow: str, output: str, window_fraction: float, rule="
         window=window,
     )
     log.info("jump time errors %s", ev.jump_time_errors)
+    if np.isnan(ev.crossing_times).any():
+        log.warning(
+            "the flow's loss does not cross the midpoint of jump(s) %s by t_max = %g: their "
+            "jump time errors are NaN (raise time.t_max for this problem)",
+            (np.flatnonzero(np.isnan(ev.crossing_times)) + 1).tolist(),
+            t[-1],
+        )
     log10_alpha = fl.attrs["log10_alpha"]
     problem = fl.attrs.get("problem", "")
     ds = io.evaluation_to_dataset(ev, t=t, log10_alpha=log10_alpha, problem=problem)
-    params = {"problem": problem, "log10_alpha": log10_alpha, "window_fraction": window_fraction}
+    params = {
+        "problem": problem,
+        "log10_alpha": log10_alpha,
+        "window_fraction": window_fraction,
+        "flow_settings": flow_settings,
+    }
     io.write_dataset(ds, output, rule=rule, params=params)
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, job_context
 
     configure_logging(snakemake.log[0])
-    main(
-        saddles=snakemake.input.saddles,
-        flow=snakemake.input.flow,
-        output=snakemake.output.evaluation,
-        rule=snakemake.rule,
-        **snakemake.params.evaluate,
-    )
+    with job_context(
+        snakemake.rule,
+        problem=snakemake.wildcards.problem,
+        log10_alpha=snakemake.wildcards.log10_alpha,
+    ):
+        main(
+            saddles=snakemake.input.saddles,
+            flow=snakemake.input.flow,
+            output=snakemake.output.evaluation,
+            rule=snakemake.rule,
+            **snakemake.params.evaluate,
+        )

@@ -34,12 +34,13 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, job_context
 
     configure_logging(snakemake.log[0])
-    main(
-        problem=snakemake.input.problem,
-        output=snakemake.output.saddles,
-        rule=snakemake.rule,
-        **snakemake.params.saddles,
-    )
+    with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
+        main(
+            problem=snakemake.input.problem,
+            output=snakemake.output.saddles,
+            rule=snakemake.rule,
+            **snakemake.params.saddles,
+        )

@@ -26,12 +26,13 @@ def main(*, evaluations: list[str], output: str, problem: str, rule: str = "fit_
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, job_context
 
     configure_logging(snakemake.log[0])
-    main(
-        evaluations=list(snakemake.input.evaluations),
-        output=snakemake.output.convergence,
-        problem=snakemake.wildcards.problem,
-        rule=snakemake.rule,
-    )
+    with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
+        main(
+            evaluations=list(snakemake.input.evaluations),
+            output=snakemake.output.convergence,
+            problem=snakemake.wildcards.problem,
+            rule=snakemake.rule,
+        )

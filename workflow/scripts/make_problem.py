@@ -37,12 +37,13 @@ def main(*, name: str, source: dict, output: str, rule: str = "make_problem") ->
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, job_context
 
     configure_logging(snakemake.log[0])
-    main(
-        name=snakemake.wildcards.problem,
-        source=snakemake.params.source,
-        output=snakemake.output.problem,
-        rule=snakemake.rule,
-    )
+    with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
+        main(
+            name=snakemake.wildcards.problem,
+            source=snakemake.params.source,
+            output=snakemake.output.problem,
+            rule=snakemake.rule,
+        )

@@ -37,7 +37,13 @@ def main(
     prob = io.read_dataset(problem)
     sad = io.read_dataset(saddles)
     lam = io.log_inv_alpha_from_log10(log10_alpha)
-    t = time_grid(time, float(sad["jump_time"].values[-1]))
+    last_jump = float(sad["jump_time"].values[-1])
+    t = time_grid(time, last_jump)
+    if t[-1] <= last_jump:  # common.smk rejects such a config; never integrate a cut-off flow
+        raise ValueError(
+            f"time.t_max = {t[-1]!r} ends before the last jump t_p = {last_jump!r} of "
+            "Algorithm 1: the flow would miss the last saddle"
+        )
     levels = plateau_midpoints(sad["loss"].values) if sad.sizes["saddle"] > 1 else None
     result = simulate_flow(
         prob["X"].values,
@@ -77,14 +83,19 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, job_context
 
     configure_logging(snakemake.log[0])
-    main(
-        problem=snakemake.input.problem,
-        saddles=snakemake.input.saddles,
-        output=snakemake.output.flow,
+    with job_context(
+        snakemake.rule,
+        problem=snakemake.wildcards.problem,
         log10_alpha=snakemake.wildcards.log10_alpha,
-        rule=snakemake.rule,
-        **snakemake.params.flow,
-    )
+    ):
+        main(
+            problem=snakemake.input.problem,
+            saddles=snakemake.input.saddles,
+            output=snakemake.output.flow,
+            log10_alpha=snakemake.wildcards.log10_alpha,
+            rule=snakemake.rule,
+            **snakemake.params.flow,
+        )
