@@ -18,6 +18,11 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 
 
+# `snakemake --report results/report.html` after a run: the figures of workflow/rules/paper.smk
+# grouped by category, each with its caption (numbers read from the stores).
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problems.smk"
 include: "workflow/rules/saddles.smk"
@@ -25,9 +30,12 @@ include: "workflow/rules/flow.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/convergence.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/paper_common.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+        report_targets(),

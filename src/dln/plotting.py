@@ -24,6 +24,19 @@ __all__ = [
     "plot_evaluation",
     "plot_convergence",
     "plot_convergence_metrics",
+    "active_features",
+    "moving_features",
+    "alpha_colors",
+    "plot_paper_panel",
+    "plot_loss_plateaus",
+    "plot_trajectory_3d",
+    "plot_losses_over_alpha",
+    "plot_jump_time_errors",
+    "plot_metric_over_alpha",
+    "plot_coordinate_over_alpha",
+    "plot_lasso_path",
+    "support_intervals",
+    "plot_activation_timeline",
 ]
 
 # Losses at or below this fraction of the initial loss are drawn at this floor on log axes
@@ -236,3 +249,492 @@ def _reference_slope(ax, lam, values):
     mid = np.exp(np.mean(np.log(v)))
     lam_mid = np.exp(np.mean(np.log(lam)))
     ax.loglog(lam, mid * lam_mid / lam, ":", color="0.4", lw=1, label=r"$\propto 1/\log(1/\alpha)$")
+
+
+# --------------------------------------------------------------------------------------------
+# The report's figures (rules in workflow/rules/paper.smk): the paper, the convergence in
+# alpha, the Lasso comparison and the activation timeline.
+# --------------------------------------------------------------------------------------------
+# A coordinate counts as non-zero in a saddle when |beta_i| exceeds this fraction of the
+# largest saddle entry (Algorithm 1 stores exact zeros; this only absorbs rounding).
+ACTIVE_RTOL = 1e-9
+# Colour of coordinates that are never active in the limit (drawn thin, one legend entry).
+INACTIVE_COLOR = "0.65"
+# Colour of a single flow's loss (distinct from the per-feature colours of the same figure).
+LOSS_COLOR = "0.2"
+LOSS_LABEL = r"training loss $L(\tilde\beta(t))$"
+# Colours of the activation timeline: positive and negative coordinates.
+SIGN_COLORS = {1: "tab:red", -1: "tab:blue"}
+
+
+def _legend_outside(ax, **kwargs):
+    """Legend to the right of the axes (never over the data); constrained layout makes room."""
+    style = {"fontsize": "small", "frameon": False, "loc": "upper left"}
+    style.update(kwargs)
+    return ax.legend(bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **style)
+
+
+def active_features(saddles) -> np.ndarray:
+    """Indices of the features that are non-zero in at least one saddle ``beta_k``."""
+    betas = np.abs(saddles["beta"].values)
+    top = float(betas.max()) if betas.size else 0.0
+    return np.flatnonzero(np.any(betas > ACTIVE_RTOL * top, axis=0)) if top > 0 else np.array([])
+
+
+def moving_features(saddles, k: int = 3) -> np.ndarray:
+    """The ``k`` features with the largest ``max_k |beta_k,i|`` over the saddles, sorted.
+
+    Ties go to the lower index. Raises ``ValueError`` when the problem has fewer than ``k``
+    features.
+    """
+    d = saddles.sizes["feature"]
+    if d < k:
+        raise ValueError(f"need at least {k} features, the problem has n_features = {d}")
+    size = np.max(np.abs(saddles["beta"].values), axis=0)
+    order = np.lexsort((np.arange(d), -size))  # largest first, then lowest index
+    return np.sort(order[:k])
+
+
+def alpha_colors(log_inv_alphas) -> list:
+    """One colour per alpha, from light (large alpha) to dark (small alpha), log(1/alpha) scale."""
+    import matplotlib as mpl
+
+    lam = np.log(np.asarray(log_inv_alphas, dtype=float))
+    span = float(lam.max() - lam.min()) if lam.size > 1 else 1.0
+    x = (lam - lam.min()) / (span if span > 0 else 1.0)
+    cmap = mpl.colormaps["viridis_r"]
+    return [cmap(0.15 + 0.8 * v) for v in x]
+
+
+def _set_time_axis(ax, t, time_scale: str):
+    """Time axis over the grid ``t``: linear from t[0], or logarithmic (t[0] > 0)."""
+    if time_scale == "log":
+        ax.set_xscale("log")
+    ax.set_xlim(float(t[0]), float(t[-1]))
+
+
+def plot_paper_panel(
+    flows: Sequence, saddles, ax, *, time_scale: str = "linear", linestyles=LINESTYLES
+):
+    """The paper's Figures 1-2: each coordinate of ``beta~(t)``, the limit ``beta°`` dotted black.
+
+    Parameters
+    ----------
+    flows : sequence of xarray.Dataset
+        Flow stores of one problem, drawn with ``linestyles`` in this order (the paper's
+        Figure 2 left: ``alpha = 1e-100`` solid, ``alpha = 1e-10`` dashed).
+    saddles : xarray.Dataset
+        The problem's saddles store (Algorithm 1).
+    ax : matplotlib.axes.Axes
+    time_scale : {"linear", "log"}
+        Time axis (Figure 2 right is logarithmic). The range is the flows' time grid.
+
+    Features never active in the limit are drawn thin and grey with one legend entry; the
+    legend sits to the right of the axes.
+    """
+    from matplotlib.lines import Line2D
+
+    if not flows:
+        raise ValueError("plot_paper_panel needs at least one flow store")
+    t = flows[0]["time"].values
+    active = set(active_features(saddles).tolist())
+    colors = feature_colors(saddles.sizes["feature"])
+    names = [str(n) for n in saddles["feature_name"].values]
+    handles = []
+    for i, flow in enumerate(flows):
+        style = linestyles[i % len(linestyles)]
+        beta = flow["beta"].values
+        for j in range(beta.shape[1]):
+            on = j in active
+            ax.plot(
+                flow["time"].values,
+                beta[:, j],
+                linestyle=style,
+                color=colors[j] if on else INACTIVE_COLOR,
+                lw=1.5 if on else 0.8,
+                zorder=2 if on else 1.2,
+            )
+    # the limit dotted on top of the flows, so that both stay visible where they coincide
+    plot_limit_process(saddles, ax, t_max=float(t[-1]), lw=1.2, linestyle=":", zorder=3)
+    for j in sorted(active):
+        handles.append(Line2D([], [], color=colors[j], lw=1.5, label=names[j]))
+    if len(active) < len(names):
+        handles.append(Line2D([], [], color=INACTIVE_COLOR, lw=0.8, label="others (never active)"))
+    handles.append(
+        Line2D([], [], color="k", lw=1.2, linestyle=":", label=r"limit $\beta^\circ(t)$")
+    )
+    if len(flows) > 1:
+        for i, flow in enumerate(flows):
+            style = linestyles[i % len(linestyles)]
+            handles.append(Line2D([], [], color="0.3", linestyle=style, label=alpha_label(flow)))
+    _set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(label(flows[0]["time"]))
+    ax.set_ylabel(r"$\tilde\beta_i(t)$")
+    ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
+    _legend_outside(ax, handles=handles)
+    return ax
+
+
+def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwargs):
+    """Training loss ``L(beta~(t))`` of one flow with the limit's plateau levels ``L(beta_k)``.
+
+    The plateau levels are dotted horizontal lines labelled ``L(beta_k)`` at the right edge,
+    the limit staircase is black, the flow's loss coloured (log scale).
+    """
+    t = flow["time"].values
+    loss = flow["loss"].values
+    floor = LOSS_FLOOR * loss[0] if loss[0] > 0 else LOSS_FLOOR
+    style = {"color": LOSS_COLOR, "lw": 1.5, "label": rf"flow, {alpha_label(flow)}"}
+    style.update(kwargs)
+    ax.plot(t, np.maximum(loss, floor), zorder=3, **style)
+    times = saddles["jump_time"].values
+    levels = np.maximum(saddles["loss"].values, floor)
+    keep = times <= t[-1]
+    ax.step(
+        np.r_[times[keep], t[-1]],
+        np.r_[levels[keep], levels[keep][-1]],
+        where="post",
+        color="k",
+        lw=0.8,
+        linestyle="--",
+        zorder=2,
+        label=r"limit $L(\beta^\circ(t))$",
+    )
+    for k, level in enumerate(levels):
+        if level > floor:
+            ax.axhline(level, color="0.6", lw=0.6, linestyle=":", zorder=1)
+            ax.annotate(
+                rf"$L(\beta_{{{k}}})$",
+                (1.0, level),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+            )
+    ax.set_yscale("log")
+    _set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(label(flow["time"]))
+    ax.set_ylabel(LOSS_LABEL)
+    return ax
+
+
+def plot_trajectory_3d(flow, saddles, ax, *, features: Sequence[int] | None = None):
+    """The flow's trajectory in the space of three coordinates, saddles ``beta_k`` marked.
+
+    Parameters
+    ----------
+    flow, saddles : xarray.Dataset
+        One flow store and its problem's saddles store.
+    ax : mpl_toolkits.mplot3d.axes3d.Axes3D
+        A 3-D axes (``fig.add_subplot(projection="3d")``).
+    features : three feature indices, optional
+        Default :func:`moving_features` (the three coordinates that move the most).
+    """
+    idx = np.asarray(moving_features(saddles) if features is None else features, dtype=int)
+    if idx.shape != (3,):
+        raise ValueError(f"features must hold 3 feature indices, got {features!r}")
+    names = [str(n) for n in saddles["feature_name"].values]
+    beta = flow["beta"].values[:, idx]
+    ax.plot(beta[:, 0], beta[:, 1], beta[:, 2], color="C0", lw=1.5, label=alpha_label(flow))
+    sad = saddles["beta"].values[:, idx]
+    ax.plot(sad[:, 0], sad[:, 1], sad[:, 2], "o", color="k", ms=5, label=r"saddles $\beta_k$")
+    for k, point in enumerate(sad):
+        ax.text(*point, rf"  $\beta_{{{k}}}$", fontsize="small")
+    ax.set_xlabel(names[idx[0]])
+    ax.set_ylabel(names[idx[1]])
+    ax.set_zlabel(names[idx[2]])
+    return ax
+
+
+def plot_losses_over_alpha(flows: Sequence, saddles, ax, *, time_scale: str = "linear"):
+    """Training losses for several alphas on one axis, the limit staircase in black.
+
+    ``flows`` are drawn from the largest alpha (light) to the smallest (dark); the staircase
+    of the limit (dashed black) emerges as ``alpha -> 0``. The legend is outside the axes.
+    """
+    if not flows:
+        raise ValueError("plot_losses_over_alpha needs at least one flow store")
+    flows = sorted(flows, key=lambda f: float(f["log_inv_alpha"]))
+    colors = alpha_colors([float(f["log_inv_alpha"]) for f in flows])
+    t = flows[0]["time"].values
+    floor = LOSS_FLOOR * float(flows[0]["loss"].values[0])
+    lowest = np.inf
+    for flow, color in zip(flows, colors, strict=True):
+        lam = float(flow["log_inv_alpha"])
+        loss = np.maximum(flow["loss"].values, floor)
+        lowest = min(lowest, float(loss.min()))
+        ax.plot(
+            flow["time"].values,
+            loss,
+            color=color,
+            lw=1.4,
+            label=rf"{alpha_label(flow)}, $\log(1/\alpha) = {lam:.4g}$",
+        )
+    times = saddles["jump_time"].values
+    levels = np.maximum(saddles["loss"].values, floor)
+    keep = times <= t[-1]
+    ax.step(
+        np.r_[times[keep], t[-1]],
+        np.r_[levels[keep], levels[keep][-1]],
+        where="post",
+        color="k",
+        lw=1.0,
+        linestyle="--",
+        label=r"limit $\alpha \to 0$",
+    )
+    ax.set_yscale("log")
+    # the limit's last plateau (loss 0 when the data are interpolated) lies below the axis
+    top = float(np.max(levels))
+    ax.set_ylim(max(lowest / 3, floor), 3 * top)
+    _set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(label(flows[0]["time"]))
+    ax.set_ylabel(LOSS_LABEL)
+    _legend_outside(ax)
+    return ax
+
+
+def plot_jump_time_errors(ds, ax):
+    """``|t_k^alpha - t_k|`` per jump against ``log(1/alpha)`` (log-log), fits and a guide.
+
+    Markers: the measured errors of jump ``k``; solid lines: the stored log-log fits (slope in
+    the legend); dotted: a ``C / log(1/alpha)`` reference line. Legend outside the axes.
+    """
+    lam = ds["log_inv_alpha"].values
+    errors = ds["jump_time_error"].values
+    colors = feature_colors(max(ds.sizes["jump"], 1))
+    for i, k in enumerate(ds["jump"].values):
+        e = np.abs(errors[:, i])
+        ok = np.isfinite(e) & (e > 0)
+        if not np.any(ok):
+            continue
+        slope = float(ds["jump_slope"].values[i])
+        intercept = float(ds["jump_intercept"].values[i])
+        ax.loglog(
+            lam[ok], e[ok], "o", color=colors[i], ms=4, label=rf"jump $k={k}$: slope {slope:.2f}"
+        )
+        if np.isfinite(slope) and np.isfinite(intercept):
+            ax.loglog(lam, np.exp(intercept) * lam**slope, "-", color=colors[i], lw=0.8)
+    _reference_slope(ax, lam, errors)
+    ax.set_xlabel(r"$\log(1/\alpha)$")
+    ax.set_ylabel(r"$|t_k^\alpha - t_k|$ (accelerated time)")
+    ax.set_title(str(ds.attrs.get("problem", "")), fontsize="medium")
+    _legend_outside(ax, fontsize="x-small")
+    return ax
+
+
+def plot_metric_over_alpha(stores: Sequence, ax, *, metric: str):
+    """One scalar error metric against ``log(1/alpha)`` (log-log), one series per problem.
+
+    ``stores`` are convergence stores; the legend labels give each problem's fitted slope; a
+    dotted ``C / log(1/alpha)`` guide runs through the first store's values.
+    """
+    markers = ("o", "s", "^", "D", "v")
+    long_name = metric
+    for i, ds in enumerate(stores):
+        names = [str(m) for m in ds["metric"].values]
+        if metric not in names:
+            raise ValueError(f"metric must be one of {names}, got {metric!r}")
+        j = names.index(metric)
+        from dln.evaluate import METRICS
+
+        long_name = METRICS.get(metric, (metric, ""))[0]
+        lam = ds["log_inv_alpha"].values
+        v = np.abs(ds["metric_value"].values[:, j])
+        ok = np.isfinite(v) & (v > 0)
+        if not np.any(ok):
+            continue
+        slope = float(ds["metric_slope"].values[j])
+        ax.loglog(
+            lam[ok],
+            v[ok],
+            marker=markers[i % len(markers)],
+            ms=4,
+            lw=0.8,
+            color=f"C{i}",
+            label=f"{ds.attrs.get('problem', '')}: slope {slope:.2f}",
+        )
+    if stores:
+        first = stores[0]
+        _reference_slope(
+            ax, first["log_inv_alpha"].values, first["metric_value"].sel(metric=metric).values
+        )
+    ax.set_xlabel(r"$\log(1/\alpha)$")
+    ax.set_title(long_name, fontsize="medium")
+    ax.legend(fontsize="x-small", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return ax
+
+
+def plot_coordinate_over_alpha(flows: Sequence, saddles, ax, *, feature: int):
+    """One coordinate ``beta~_i(t)`` for several alphas (light to dark as alpha shrinks) over
+    the limit ``beta°_i(t)`` (black)."""
+    flows = sorted(flows, key=lambda f: float(f["log_inv_alpha"]))
+    colors = alpha_colors([float(f["log_inv_alpha"]) for f in flows])
+    for flow, color in zip(flows, colors, strict=True):
+        ax.plot(
+            flow["time"].values,
+            flow["beta"].values[:, feature],
+            color=color,
+            lw=1.3,
+            label=alpha_label(flow),
+        )
+    t = flows[0]["time"].values
+    times, betas = _limit_steps(saddles, float(t[-1]))
+    ax.step(
+        times,
+        betas[:, feature],
+        where="post",
+        color="k",
+        lw=1.0,
+        linestyle="--",
+        zorder=3,
+        label=r"limit $\beta^\circ$ (dashed)",
+    )
+    ax.set_xlim(float(t[0]), float(t[-1]))
+    ax.set_xlabel(label(flows[0]["time"]))
+    name = str(saddles["feature_name"].values[feature])
+    ax.set_ylabel(rf"$\tilde\beta(t)$, coordinate {name}")
+    return ax
+
+
+def plot_lasso_path(lasso, ax, *, time_scale: str = "linear", features=None):
+    """Coordinates of the Lasso solution at ``lam = 1/t`` against ``t``, knots marked.
+
+    ``features`` selects the coloured coordinates (default: those non-zero at a knot or at
+    the end); the others are drawn thin and grey. Knots are dotted vertical lines.
+    """
+    t = lasso["time"].values
+    beta = lasso["beta"].values
+    d = beta.shape[1]
+    colors = feature_colors(d)
+    if features is None:
+        every = np.vstack([lasso["knot_beta"].values, lasso["end_beta"].values[None]])
+        top = float(np.abs(every).max()) or 1.0
+        features = np.flatnonzero(np.any(np.abs(every) > ACTIVE_RTOL * top, axis=0))
+    features = set(int(j) for j in features)
+    for j in range(d):
+        on = j in features
+        ax.plot(
+            t,
+            beta[:, j],
+            color=colors[j] if on else INACTIVE_COLOR,
+            lw=1.5 if on else 0.8,
+            zorder=2,
+        )
+    for tk in lasso["knot_time"].values:
+        if t[0] <= tk <= t[-1]:
+            ax.axvline(tk, color="0.4", lw=0.7, linestyle=":", zorder=1)
+    ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
+    _set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(r"$t = 1/\lambda$ (accelerated time)")
+    ax.set_ylabel(r"Lasso $\hat\beta(\lambda = 1/t)$")
+    return ax
+
+
+def support_intervals(saddles, *, feature_names=None) -> list[dict]:
+    """When each feature enters and leaves the support of the limit, and with which sign.
+
+    One row per maximal run of saddles on which a feature is non-zero with a fixed sign (a
+    feature that leaves and re-enters, or changes sign across a jump, has several rows).
+
+    Returns
+    -------
+    list of dict
+        Keys ``feature`` (index), ``feature_name``, ``sign`` (+1/-1), ``enter_jump`` and
+        ``enter_time`` (jump ``k`` and ``t_k`` at which it enters), ``leave_jump`` and
+        ``leave_time`` (``None`` and ``inf`` when it is still in the support of the last
+        saddle), ``max_abs_beta`` (largest ``|beta_k,i|`` over the run). Sorted by entry time,
+        then feature.
+    """
+    times = saddles["jump_time"].values
+    betas = saddles["beta"].values
+    names = (
+        [str(n) for n in saddles["feature_name"].values]
+        if feature_names is None
+        else [str(n) for n in feature_names]
+    )
+    top = float(np.abs(betas).max()) if betas.size else 0.0
+    sign = np.where(np.abs(betas) > ACTIVE_RTOL * top, np.sign(betas), 0.0).astype(int)
+    rows = []
+    m, d = sign.shape
+    for j in range(d):
+        k = 0
+        while k < m:
+            if sign[k, j] == 0:
+                k += 1
+                continue
+            start = k
+            while k + 1 < m and sign[k + 1, j] == sign[start, j]:
+                k += 1
+            leave = k + 1 if k + 1 < m else None
+            rows.append(
+                {
+                    "feature": j,
+                    "feature_name": names[j],
+                    "sign": int(sign[start, j]),
+                    "enter_jump": start,
+                    "enter_time": float(times[start]),
+                    "leave_jump": leave,
+                    "leave_time": float(times[leave]) if leave is not None else float("inf"),
+                    "max_abs_beta": float(np.max(np.abs(betas[start : k + 1, j]))),
+                }
+            )
+            k += 1
+    rows.sort(key=lambda r: (r["enter_time"], r["feature"]))
+    return rows
+
+
+def plot_activation_timeline(
+    saddles,
+    ax,
+    *,
+    t_max: float | None = None,
+    time_scale: str = "linear",
+    feature_names=None,
+    legend: bool = True,
+):
+    """Support of the limit over time: one row per feature ever active, bars coloured by sign.
+
+    Red: ``beta_i > 0``, blue: ``beta_i < 0``; jump times are dotted vertical lines. ``t_max``
+    (default 1.25 t_p, 5 t_p on a log axis) ends the bars of features still active at the end.
+    """
+    from matplotlib.patches import Patch
+
+    rows = support_intervals(saddles, feature_names=feature_names)
+    times = saddles["jump_time"].values
+    if t_max is None:
+        t_max = (5.0 if time_scale == "log" else 1.25) * times[-1] if times[-1] > 0 else 1.0
+    t_end = float(t_max)
+    features = sorted({r["feature"] for r in rows})
+    y_of = {j: i for i, j in enumerate(features)}
+    for r in rows:
+        right = min(r["leave_time"], t_end)
+        ax.barh(
+            y_of[r["feature"]],
+            right - r["enter_time"],
+            left=r["enter_time"],
+            height=0.6,
+            color=SIGN_COLORS[r["sign"]],
+            edgecolor="none",
+        )
+    for tk in times[1:]:
+        ax.axvline(tk, color="0.5", lw=0.6, linestyle=":", zorder=0)
+    names = {r["feature"]: r["feature_name"] for r in rows}
+    ax.set_yticks(range(len(features)), [names[j] for j in features])
+    ax.set_ylim(len(features) - 0.5, -0.5)
+    if time_scale == "log":
+        ax.set_xscale("log")
+        ax.set_xlim(max(float(times[1]) / 3 if times.size > 1 else 1e-2, 1e-12), t_end)
+    else:
+        ax.set_xlim(0.0, t_end)
+    ax.set_xlabel(label(saddles["jump_time"]).replace("jump time t_k", "time t"))
+    ax.set_title(
+        f"{saddles.attrs.get('problem', '')}: {times.size - 1} jumps, "
+        f"{len(features)} of {saddles.sizes['feature']} features ever active",
+        fontsize="medium",
+    )
+    if legend:
+        handles = [Patch(color=SIGN_COLORS[1], label=r"$\beta_i > 0$")]
+        handles.append(Patch(color=SIGN_COLORS[-1], label=r"$\beta_i < 0$"))
+        _legend_outside(ax, handles=handles, fontsize="x-small")
+    return ax

@@ -1,0 +1,140 @@
+"""Baselines to set beside the saddle-to-saddle limit: the Lasso regularisation path.
+
+The Lasso ``min_b ||y - X b||^2 / (2 n) + lam ||b||_1`` has the same loss as the network
+(PAPER.md section 1), so its path is compared with Algorithm 1 on the common time axis
+``t = 1 / lam``: its first knot is ``t_1 = 1 / ||X^T y / n||_inf``, the first jump time of the
+saddle-to-saddle limit. The path is computed by scikit-learn's LARS-Lasso
+(:func:`sklearn.linear_model.lars_path` with ``method="lasso"``), whose ``alpha`` is this
+``lam`` (not the initialisation scale ``alpha`` of the network, which does not enter here).
+
+The saddles are not points of the Lasso path (PAPER.md section 4): a saddle has ``grad L = 0``
+on its support, a Lasso point with ``lam > 0`` has ``|grad L_i| = lam`` there. Pure numerics:
+arrays in, a frozen dataclass out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dln._validation import check_array, check_positive, check_X_y
+
+__all__ = ["KNOT_RTOL", "LassoPath", "lasso_path", "lasso_coefficients"]
+
+# A LARS knot with lam <= KNOT_RTOL * lam_max is the end of the path (lam = 0), not a knot:
+# after the last true knot LARS may emit a rounding-level step (lam ~ 1e-15 lam_max) where a
+# zero coefficient changes sign at the level of the machine epsilon.
+KNOT_RTOL = 1e-10
+
+
+@dataclass(frozen=True)
+class LassoPath:
+    """The LARS-Lasso path of ``||y - X b||^2 / (2 n) + lam ||b||_1``.
+
+    Attributes
+    ----------
+    lambdas : ndarray of shape (m,)
+        Knots ``lam_0 = ||X^T y / n||_inf > lam_1 > ... > lam_{m-1} > 0`` (rounding-level
+        knots dropped, see ``KNOT_RTOL``).
+    times : ndarray of shape (m,)
+        ``1 / lambdas``, increasing: the knots on the network's accelerated-time axis.
+    coefs : ndarray of shape (m, n_features)
+        Lasso solution at each knot (``coefs[0] = 0``).
+    end_lambda : float
+        Regularisation at the end of the path (``0`` when LARS ran to completion).
+    end_coef : ndarray of shape (n_features,)
+        Lasso solution at ``end_lambda``: the minimum-l1 interpolator (n < d) or the least
+        squares solution (n >= d) when ``end_lambda = 0``.
+    n_iter : int
+        LARS iterations.
+    status : int
+        0: the path reached ``lam = 0``; 1: it stopped earlier (``max_iter``).
+    message : str
+    """
+
+    lambdas: np.ndarray
+    times: np.ndarray
+    coefs: np.ndarray
+    end_lambda: float
+    end_coef: np.ndarray
+    n_iter: int
+    status: int = 0
+    message: str = ""
+
+    @property
+    def n_knots(self) -> int:
+        """Number of knots with ``lam > 0`` (the first at ``t_1``)."""
+        return int(self.lambdas.shape[0])
+
+
+def lasso_path(X, y, *, max_iter: int = 500) -> LassoPath:
+    """LARS-Lasso path of ``||y - X b||^2 / (2 n) + lam ||b||_1`` on the time axis ``1/lam``.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+    y : array of shape (n_samples,)
+        Used as given: no centring, no intercept, no normalisation (the network has none).
+    max_iter : int, default 500
+        Bound on LARS iterations.
+
+    Returns
+    -------
+    LassoPath
+
+    Raises
+    ------
+    ValueError
+        If ``X``/``y`` are not finite numeric arrays of matching shapes, ``X^T y = 0`` (the
+        path is empty), or ``max_iter`` is not a positive integer.
+    """
+    X, y = check_X_y(X, y)
+    max_iter = int(check_positive(max_iter, "max_iter", integer=True))
+    if not np.any(X.T @ y):
+        raise ValueError("X^T y is zero: the Lasso path is empty (0 is optimal for every lam)")
+    return _lars_lasso(X, y, max_iter)
+
+
+def _lars_lasso(X: np.ndarray, y: np.ndarray, max_iter: int) -> LassoPath:
+    from sklearn.linear_model import lars_path
+
+    lambdas, _, coefs, n_iter = lars_path(
+        X, y, method="lasso", max_iter=max_iter, return_n_iter=True
+    )
+    coefs = np.asarray(coefs, dtype=np.float64).T  # (m, d)
+    lambdas = np.asarray(lambdas, dtype=np.float64)
+    keep = lambdas > KNOT_RTOL * lambdas[0]
+    end_lambda = float(lambdas[-1]) if keep[-1] else 0.0
+    done = not keep[-1] or lambdas[-1] == 0.0
+    return LassoPath(
+        lambdas=lambdas[keep],
+        times=1.0 / lambdas[keep],
+        coefs=coefs[keep],
+        end_lambda=end_lambda,
+        end_coef=coefs[-1].copy(),
+        n_iter=int(n_iter),
+        status=0 if done else 1,
+        message="reached lam = 0" if done else f"stopped at lam = {end_lambda:.3g} (max_iter)",
+    )
+
+
+def lasso_coefficients(path: LassoPath, t) -> np.ndarray:
+    """The Lasso solution at accelerated times ``t`` (``lam = 1/t``), shape ``(len(t), d)``.
+
+    Between knots the solution is affine in ``lam`` (LARS), so it is interpolated linearly in
+    ``lam``; ``t <= t_1`` gives 0 and ``t`` beyond the last knot follows the last segment to
+    ``end_coef`` (reached at ``t = 1 / end_lambda``, infinite when ``end_lambda = 0``).
+    """
+    t = check_array(t, "t", ndim=1)
+    if np.any(t < 0):
+        raise ValueError(f"t must be >= 0 (accelerated times), got min {t.min()!r}")
+    with np.errstate(divide="ignore"):
+        lam = np.where(t > 0, 1.0 / np.where(t > 0, t, 1.0), np.inf)
+    # increasing lam for np.interp: the end of the path, the knots reversed
+    knots, values = path.lambdas[::-1], path.coefs[::-1]
+    if path.end_lambda < path.lambdas[-1]:
+        knots = np.r_[path.end_lambda, knots]
+        values = np.vstack([path.end_coef, values])
+    lam = np.clip(lam, path.end_lambda, path.lambdas[0])
+    return np.column_stack([np.interp(lam, knots, values[:, j]) for j in range(values.shape[1])])

@@ -1,0 +1,111 @@
+"""Rule plot_activation_timeline: when each feature enters and leaves the support, and its sign.
+
+One panel per problem (features ever active in the limit of Algorithm 1, bars coloured by
+sign) and the same information as a CSV table, one row per support interval of a feature.
+"""
+
+import csv
+import math
+from pathlib import Path
+
+from dln import io, plotting
+
+# Columns of the CSV table, in order.
+COLUMNS = (
+    "problem",
+    "feature",
+    "feature_name",
+    "sign",
+    "enter_jump",
+    "enter_time",
+    "leave_jump",
+    "leave_time",
+    "max_abs_beta",
+)
+
+
+def _cell(value) -> str:
+    """CSV text of a value: repr-exact floats, empty for a missing jump, ``inf`` spelled out."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "inf" if math.isinf(value) else repr(value)
+    return str(value)
+
+
+def main(
+    *,
+    problems: list[str],
+    saddles: list[str],
+    png: str,
+    pdf: str,
+    table: str,
+    caption: str,
+    template: str,
+    time_scales: dict | None = None,
+    dpi: int = 150,
+):
+    from _captions import fmt, problem_setup, write_caption
+    from _helpers import new_figure, save_figure
+
+    if not saddles or len(problems) != len(saddles):
+        raise ValueError("need one problem store per saddles store (and at least one)")
+    time_scales = time_scales or {}
+    pairs = [
+        (io.read_dataset(p), io.read_dataset(s)) for p, s in zip(problems, saddles, strict=True)
+    ]
+    # panel heights: 0.28 in per feature row plus room for the title and the time axis
+    ratios = [0.28 * max(len(plotting.active_features(sad)), 1) + 0.75 for _, sad in pairs]
+    fig, axes = new_figure(len(pairs), 1, width=6.4, height=1.0)
+    fig.set_size_inches(6.4, 0.4 + sum(ratios))
+    axes[0, 0].get_gridspec().set_height_ratios(ratios)
+    rows, lines = [], []
+    for i, (prob, sad) in enumerate(pairs):
+        name = str(prob.attrs.get("problem", ""))
+        ax = axes[i, 0]
+        plotting.plot_activation_timeline(
+            sad,
+            ax,
+            time_scale=time_scales.get(name, "linear"),
+            feature_names=prob["feature_name"].values,
+            legend=i == 0,
+        )
+        if i < len(pairs) - 1:
+            ax.set_xlabel("")
+        intervals = plotting.support_intervals(sad, feature_names=prob["feature_name"].values)
+        rows += [{"problem": name, **r} for r in intervals]
+        setup = problem_setup(prob)
+        events = "; ".join(
+            f"{r['feature_name']} ({'+' if r['sign'] > 0 else '−'}) "
+            f"[{fmt(r['enter_time'])}, {fmt(r['leave_time'])})"
+            for r in intervals
+        )
+        lines.append(
+            f"- {name} (n = {setup['n']}, d = {setup['d']}, seed {setup['seed']}): "
+            f"{sad.sizes['saddle'] - 1} jumps; {events}"
+        )
+    save_figure(fig, png=png, pdf=pdf, dpi=dpi)
+    Path(table).parent.mkdir(parents=True, exist_ok=True)
+    with open(table, "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow([_cell(r[c]) for c in COLUMNS])
+    write_caption(template, caption, problem_list="\n".join(lines), n_rows=len(rows))
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        problems=list(snakemake.input.problems),
+        saddles=list(snakemake.input.saddles),
+        template=snakemake.input.template,
+        png=snakemake.output.png,
+        pdf=snakemake.output.pdf,
+        table=snakemake.output.table,
+        caption=snakemake.output.caption,
+        time_scales=snakemake.params.time_scales,
+        **snakemake.params.figure,
+    )
