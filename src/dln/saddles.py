@@ -437,8 +437,7 @@ class _SaddleSolver:
             self._events = []
             r = self._nnls(boundary, r, g)
             support_idx = np.array(self.support, dtype=np.intp)
-            beta = hist.next_beta()
-            beta[support_idx] = self.sigma[support_idx] * self.z
+            hist.add(support_idx, self.sigma[support_idx] * self.z)
             new_loss = _loss(r, n)
             if not new_loss < loss:
                 raise SaddleLimitError(
@@ -451,12 +450,12 @@ class _SaddleSolver:
             for j, change in self._events:
                 net[j] = net.get(j, 0) + change
             times.append(t)
-            hist.s[len(times) - 1] = s
+            hist.s[hist.rows - 1] = s
             losses.append(loss)
             activated.append(np.array(sorted(j for j, c in net.items() if c > 0), dtype=np.intp))
             deactivated.append(np.array(sorted(j for j, c in net.items() if c < 0), dtype=np.intp))
 
-        betas, ss = hist.betas[: len(times)], hist.s[: len(times)]
+        betas, ss = hist.dense_betas(), hist.s[: hist.rows]
         beta_end = betas[-1]
         s_end = ss[-1]
         primal = float(np.sum(k * np.abs(beta_end)))
@@ -482,31 +481,36 @@ class _SaddleSolver:
 
 
 class _History:
-    """Row buffers for the saddles and dual variables, written in place.
+    """Saddles kept sparse (support, values) and the dual variables in a growing row buffer.
 
-    Rows are written (and the betas row zeroed) only when used: untouched capacity costs
-    neither memory traffic nor page faults, and the result needs no copy of per-jump arrays.
+    The rows of ``s`` are written in place (no per-jump copies); ``np.empty`` leaves unwritten
+    capacity untouched. The dense saddles are built once at the end.
     """
 
     def __init__(self, d: int, capacity: int):
-        self.betas = np.empty((capacity, d))
+        self.d = d
         self.s = np.empty((capacity, d))
-        self.betas[0] = 0.0  # beta_0 = 0
         self.s[0] = 0.0  # s_0 = 0
+        self.supports: list[np.ndarray] = [np.zeros(0, dtype=np.intp)]  # beta_0 = 0
+        self.values: list[np.ndarray] = [np.zeros(0)]
         self.rows = 1
 
-    def next_beta(self) -> np.ndarray:
-        """Zeroed row for the next saddle; the row of ``s`` with that index must be written."""
-        if self.rows == len(self.betas):  # double the capacity, copying only written rows
-            for name in ("betas", "s"):
-                old = getattr(self, name)
-                new = np.empty((2 * len(old), old.shape[1]))
-                new[: self.rows] = old[: self.rows]
-                setattr(self, name, new)
-        row = self.betas[self.rows]
-        row[:] = 0.0
+    def add(self, support: np.ndarray, values: np.ndarray) -> None:
+        """Record the next saddle; the row ``rows - 1`` of ``s`` must then be written."""
+        if self.rows == len(self.s):  # double the capacity, copying only written rows
+            grown = np.empty((2 * len(self.s), self.d))
+            grown[: self.rows] = self.s[: self.rows]
+            self.s = grown
+        self.supports.append(support)
+        self.values.append(values)
         self.rows += 1
-        return row
+
+    def dense_betas(self) -> np.ndarray:
+        betas = np.zeros((self.rows, self.d))
+        sizes = [len(sup) for sup in self.supports]
+        rows = np.repeat(np.arange(self.rows), sizes)
+        betas[rows, np.concatenate(self.supports)] = np.concatenate(self.values)
+        return betas
 
 
 def _loss(r: np.ndarray, n: int) -> float:
