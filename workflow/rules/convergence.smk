@@ -9,8 +9,9 @@ rule fit_convergence:
         "benchmarks/fit_convergence/{problem}.tsv"
     conda:
         CONDA_ENV
+    threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=800,
+        runtime=2,
     script:
         "../scripts/fit_convergence.py"

@@ -10,11 +10,15 @@ rule evaluate_flow:
         "logs/evaluate_flow/{problem}/log10_alpha={log10_alpha}.log",
     benchmark:
         "benchmarks/evaluate_flow/{problem}/log10_alpha={log10_alpha}.tsv"
+    group:
+        "per_alpha"
     conda:
         CONDA_ENV
+    threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=800,
+        runtime=2,
+        group_slot=1,
     params:
         evaluate=evaluate_params,
     script:

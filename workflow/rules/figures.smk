@@ -9,6 +9,10 @@ rule plot_problems:
         "logs/plot_problems/plot_problems.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=3,
     params:
         figure=figure_params,
     script:
@@ -25,6 +29,10 @@ rule plot_saddles:
         "logs/plot_saddles/plot_saddles.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=3,
     params:
         figure=figure_params,
     script:
@@ -42,6 +50,10 @@ rule plot_flow:
         "logs/plot_flow/{problem}.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=3,
     params:
         figure=figure_params,
         time_spacing=lookup(dpath="{problem}/time/spacing", within=PROBLEMS),
@@ -59,6 +71,10 @@ rule plot_evaluation:
         "logs/plot_evaluation/plot_evaluation.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=3,
     params:
         figure=figure_params,
     script:
@@ -75,6 +91,10 @@ rule plot_convergence:
         "logs/plot_convergence/plot_convergence.log",
     conda:
         CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=800,
+        runtime=3,
     params:
         figure=figure_params,
     script:

@@ -8,11 +8,15 @@ rule simulate_flow:
         "logs/simulate_flow/{problem}/log10_alpha={log10_alpha}.log",
     benchmark:
         "benchmarks/simulate_flow/{problem}/log10_alpha={log10_alpha}.tsv"
+    group:
+        "per_alpha"
     conda:
         CONDA_ENV
+    threads: 1
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=800,
+        runtime=3,
+        group_slot=1,
     params:
         flow=flow_params,
     script:

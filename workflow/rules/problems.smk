@@ -7,9 +7,10 @@ rule make_problem:
         "logs/make_problem/{problem}.log",
     conda:
         CONDA_ENV
+    threads: 1
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=600,
+        runtime=2,
     params:
         source=problem_source,
     script:

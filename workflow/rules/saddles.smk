@@ -9,9 +9,10 @@ rule find_saddles:
         "benchmarks/find_saddles/{problem}.tsv"
     conda:
         CONDA_ENV
+    threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=5,
     params:
         saddles=saddle_params,
     script:

@@ -1,0 +1,1 @@
+"""A single-node SLURM cluster on loopback for the cluster-execution tests."""
