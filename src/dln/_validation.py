@@ -63,3 +63,15 @@ def check_positive(value, name: str, *, allow_zero: bool = False, integer: bool 
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
     return value
+
+
+def check_loss_levels(loss_levels, name: str = "loss_levels") -> np.ndarray:
+    """Loss levels as a finite 1-D float array; ``None`` means none."""
+    if loss_levels is None:
+        return np.zeros(0)
+    levels = np.atleast_1d(np.asarray(loss_levels, dtype=np.float64))
+    if levels.ndim != 1:
+        raise ValueError(f"{name} must be 1-dimensional, got shape {levels.shape}")
+    if not np.all(np.isfinite(levels)):
+        raise ValueError(f"{name} contains non-finite value(s) (NaN or inf)")
+    return levels

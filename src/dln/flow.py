@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 
-from dln._validation import check_array, check_positive, check_scales, check_X_y
+from dln._validation import check_array, check_loss_levels, check_positive, check_scales, check_X_y
 
 __all__ = ["FlowResult", "FlowSolverError", "beta_from_s", "simulate_flow"]
 
@@ -414,18 +414,9 @@ def simulate_flow(
     if t.size > 1 and np.any(np.diff(t) <= 0):
         raise ValueError("t must be strictly increasing")
     k = check_scales(scales, d)
-    if directions is None:
-        c = np.ones(d)
-        log_c = np.zeros(d)
-        two_log_c = None
-    else:
-        c = check_array(directions, "directions", ndim=1)
-        if c.shape != (d,):
-            raise ValueError(f"directions must have shape ({d},), got {c.shape}")
-        if np.any(c <= 0):
-            raise ValueError(f"directions must be > 0, got min {np.min(c)!r}")
-        log_c = np.log(c)
-        two_log_c = 2.0 * log_c
+    c = check_scales(directions, d, name="directions")
+    log_c = np.log(c)
+    two_log_c = None if directions is None else 2.0 * log_c
     rtol = float(check_positive(rtol, "rtol"))
     if rtol > _MAX_RTOL:
         raise ValueError(f"rtol must be <= {_MAX_RTOL} (a relative accuracy in beta), got {rtol!r}")
@@ -438,14 +429,7 @@ def simulate_flow(
             f"log_inv_alpha={lam!r}: 2 * log_inv_alpha * max(scales) * 100 * eps = "
             f"{rtol_floor:.3g}"
         )
-    if loss_levels is None:
-        levels = np.zeros(0)
-    else:
-        levels = np.atleast_1d(np.asarray(loss_levels, dtype=np.float64))
-        if levels.ndim != 1:
-            raise ValueError(f"loss_levels must be 1-dimensional, got shape {levels.shape}")
-        if not np.all(np.isfinite(levels)):
-            raise ValueError("loss_levels contains non-finite value(s) (NaN or inf)")
+    levels = check_loss_levels(loss_levels)
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     check_positive(max_step_count, "max_step_count", integer=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dln._validation import check_array, check_positive, check_scales, check_X_y
+from dln._validation import check_array, check_loss_levels, check_positive, check_scales, check_X_y
 from dln.flow import FlowResult
 
 __all__ = ["GDResult", "GradientDescentError", "gradient_descent"]
@@ -121,14 +121,7 @@ def gradient_descent(
     if alpha >= 1:
         raise ValueError(f"alpha must be < 1 (log(1/alpha) > 0), got {alpha!r}")
     k = check_scales(scales, d)
-    if directions is None:
-        c = np.ones(d)
-    else:
-        c = check_array(directions, "directions", ndim=1)
-        if c.shape != (d,):
-            raise ValueError(f"directions must have shape ({d},), got {c.shape}")
-        if np.any(c <= 0):
-            raise ValueError(f"directions must be > 0, got min {np.min(c)!r}")
+    c = check_scales(directions, d, name="directions")
     lam = -math.log(alpha)
     log_init = lam * -k + np.log(c)
     if alpha < _TINY or np.any(log_init < _LOG_TINY):
@@ -161,14 +154,7 @@ def gradient_descent(
                 "accelerated time): use a coarser t or a smaller step"
             )
         n_iter = max(n_iter, int(record[-1]))
-    if loss_levels is None:
-        levels = np.zeros(0)
-    else:
-        levels = np.atleast_1d(np.asarray(loss_levels, dtype=np.float64))
-        if levels.ndim != 1:
-            raise ValueError(f"loss_levels must be 1-dimensional, got shape {levels.shape}")
-        if not np.all(np.isfinite(levels)):
-            raise ValueError("loss_levels contains non-finite value(s) (NaN or inf)")
+    levels = check_loss_levels(loss_levels)
 
     u0 = math.sqrt(2.0) * np.power(alpha, k) * c
     return _run(X, y, lam, alpha, step, n_iter, record, u0, k, c, levels)
