@@ -281,11 +281,15 @@ class _SaddleSolver:
         if pos == len(self.support) - 1:  # dropping the last column leaves the rest as is
             del self.support[pos]
             return
-        Q, R = _qr_delete(self.Q, self.R, pos, 1, which="col", check_finite=False)
+        # Downdate in place in the buffers (overwrite_qr); with n active columns Q is square
+        # and scipy treats it as a full QR, whose leading m columns are the thin factor.
+        Q, R = _qr_delete(
+            self.Q, self.R, pos, 1, which="col", overwrite_qr=True, check_finite=False
+        )
         m = R.shape[1]
-        # With n active columns Q is square and scipy treats it as a full QR: keep it thin.
-        self._Qbuf[:, :m] = Q[:, :m]
-        self._Rbuf[:m, :m] = R[:m, :m]
+        if not (np.shares_memory(Q, self._Qbuf) and np.shares_memory(R, self._Rbuf)):
+            self._Qbuf[:, :m] = Q[:, :m]  # scipy made copies after all
+            self._Rbuf[:m, :m] = R[:m, :m]
         self._qty[:m] = self._Qbuf[:, :m].T @ self.y
         del self.support[pos]
 
@@ -388,6 +392,12 @@ class _SaddleSolver:
 
     # -- Algorithm 1 ---------------------------------------------------------------------------
     def run(self) -> SaddleResult:
+        # Hitting times divide by gradients that are 0 where inactive; those entries are
+        # masked right after, so the warnings are silenced once for the whole loop.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._run()
+
+    def _run(self) -> SaddleResult:
         X, y, k, n = self.X, self.y, self.k, self.n
         d = X.shape[1]
         s = np.zeros(d)
@@ -399,6 +409,7 @@ class _SaddleSolver:
         hist = _History(d, capacity=2 * min(n, d) + 64)
         activated: list[np.ndarray] = [np.zeros(0, dtype=np.intp)]
         deactivated: list[np.ndarray] = [np.zeros(0, dtype=np.intp)]
+        no_change = deactivated[0]
         y_norm = float(np.linalg.norm(y))
         status, message = 0, "gradient vanished: last saddle reached"
         support_idx = np.zeros(0, dtype=np.intp)
@@ -411,8 +422,7 @@ class _SaddleSolver:
             # (k_i + sign(g_i) s_i) / |g_i| (2 k_i / |g_i| from the opposite boundary).
             hit_times = np.copysign(k, g)
             hit_times += s
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hit_times /= g
+            hit_times /= g  # 0/0 and x/0 only where inactive (masked next); errstate is set
             np.putmask(hit_times, ~active, np.inf)
             delta = float(hit_times.min())
             if delta == np.inf or 2 * n * loss <= (RESIDUAL_RTOL * y_norm) ** 2:
@@ -446,12 +456,16 @@ class _SaddleSolver:
                     "is not in general position to working precision (collinear columns?)"
                 )
             loss = new_loss
-            net: dict[int, int] = {}  # +1 entered, -1 left, 0 left and came back (or vice versa)
-            for j, change in self._events:
-                net[j] = net.get(j, 0) + change
             times.append(t)
             hist.s[hist.rows - 1] = s
             losses.append(loss)
+            if len(self._events) == 1 and self._events[0][1] == 1:  # the usual single entry
+                activated.append(np.array([self._events[0][0]], dtype=np.intp))
+                deactivated.append(no_change)
+                continue
+            net: dict[int, int] = {}  # +1 entered, -1 left, 0 left and came back (or vice versa)
+            for j, change in self._events:
+                net[j] = net.get(j, 0) + change
             activated.append(np.array(sorted(j for j, c in net.items() if c > 0), dtype=np.intp))
             deactivated.append(np.array(sorted(j for j, c in net.items() if c < 0), dtype=np.intp))
 
