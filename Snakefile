@@ -23,6 +23,8 @@ validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 report: "workflow/report/workflow.rst"
 
 
+# `--config data=path/to/file.csv target=column`: study that file alone (rewrites the config).
+include: "workflow/rules/user_data.smk"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problems.smk"
 include: "workflow/rules/saddles.smk"
@@ -32,6 +34,8 @@ include: "workflow/rules/convergence.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/paper_common.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/studies_common.smk"
+include: "workflow/rules/studies.smk"
 
 
 rule all:
@@ -39,3 +43,4 @@ rule all:
     input:
         all_targets(),
         report_targets(),
+        study_targets(),

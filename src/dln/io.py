@@ -61,6 +61,7 @@ __all__ = [
     "evaluation_to_dataset",
     "convergence_to_dataset",
     "lasso_to_dataset",
+    "study_to_dataset",
     "write_dataset",
     "read_dataset",
     "check_attrs",
@@ -735,6 +736,217 @@ def lasso_to_dataset(path, *, t, coefs, feature_names=None, problem: str = "") -
             message=str(path.message),
         ),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# studies (dln.studies)
+# --------------------------------------------------------------------------------------------
+# Per study kind: the long names and units of its variables, in the units of dln.studies.
+_TIME = "accelerated time"
+_STUDY_VARIABLES = {
+    "noise": {
+        "noise_level": ("noise std / std(y)", "1"),
+        "seed": ("noise seed", "1"),
+        "activation_time": ("entry time of the feature", _TIME, "inf: never active"),
+        "clean_activation_time": ("entry time without added noise", _TIME, "inf: never"),
+        "jump_time": ("jump time t_k of Algorithm 1", _TIME, "NaN-padded"),
+        "clean_jump_time": ("jump time t_k without added noise", _TIME),
+        "n_jumps": ("number of jumps p", "1"),
+        "end_beta": ("last saddle (minimum-l1 solution)", "1"),
+        "clean_end_beta": ("last saddle without added noise", "1"),
+        "agreement_clean": ("Kendall tau-b with the clean activation order", "1"),
+        "agreement_seeds": ("mean pairwise Kendall tau-b among seeds", "1"),
+        "support_jaccard": ("Jaccard index of the end support with the clean one", "1"),
+    },
+    "initialisation": {
+        "log_inv_alpha": ("log(1/alpha)", "1", "alpha is the initialisation scale"),
+        "direction": ("direction index", "1"),
+        "scale_set": ("scale vector index", "1"),
+        "time": ("time t", _TIME),
+        "directions": ("positive direction c_i", "1", "u0 = sqrt(2) alpha c_i, c_i = |N(0,1)|"),
+        "limit_jump_time": ("jump time t_k of Algorithm 1", _TIME),
+        "limit_activation_time": ("entry time in the limit", _TIME, "inf: never"),
+        "limit_end_beta": ("last saddle (minimum-l1 solution)", "1"),
+        "crossing_time": ("flow crossing time of the plateau midpoint", _TIME),
+        "flow_activation_time": ("entry time in the flow", _TIME, "|beta_i| reaches a threshold"),
+        "agreement": ("Kendall tau-b of the flow and limit activation orders", "1"),
+        "scales": ("coordinate scales k_i", "1", "initialisation alpha**k_i"),
+        "weighted_end_beta": ("last saddle with scales k (weighted min-l1)", "1"),
+        "weighted_lp_beta": ("weighted minimum-l1 solution (LP)", "1"),
+        "weighted_lp_difference": ("relative difference of saddle and LP endpoints", "1"),
+        "weighted_activation_time": ("entry time in the weighted limit", _TIME, "inf: never"),
+        "weighted_agreement": ("Kendall tau-b of weighted and unit-scale orders", "1"),
+        "weighted_flow_end_beta": ("weighted flow at the end of its grid", "1"),
+        "weighted_flow_distance": ("relative distance of the flow end to the weighted end", "1"),
+    },
+    "step_size": {
+        "step": ("step size (original time)", "1"),
+        "time": ("time t", _TIME),
+        "flow_beta": ("flow beta~(t)", "1"),
+        "gd_beta": ("gradient descent beta(t)", "1", "NaN after divergence"),
+        "diverged": ("gradient descent diverged", "1"),
+        "relative_error": ("||beta_gd - beta_flow||_inf / max ||beta_flow||_inf", "1"),
+        "max_relative_error": ("largest relative error over the grid", "1"),
+        "departure_time": ("first time the relative error exceeds the threshold", _TIME),
+        "flow_crossing_time": ("flow crossing time of the plateau midpoint", _TIME),
+        "gd_crossing_time": ("GD crossing time of the plateau midpoint", _TIME),
+        "limit_jump_time": ("jump time t_k of Algorithm 1", _TIME),
+        "time_rounding": ("largest rounding of grid times to iterations", _TIME),
+    },
+    "baselines": {
+        "saddle_time": ("entry time in the saddles", _TIME, "inf: never"),
+        "lasso_time": ("entry time on the Lasso path", "1/lambda", "inf: never"),
+        "omp_step": ("OMP step selecting the feature", "1", "inf: never"),
+        "saddle_rank": ("position in the saddle order", "1", "0: never"),
+        "lasso_rank": ("position in the Lasso order", "1", "0: never"),
+        "omp_rank": ("position in the OMP order", "1", "0: never"),
+        "saddle_leaves": ("leaves the saddle support later", "1"),
+        "lasso_leaves": ("leaves the Lasso support later", "1"),
+        "saddle_end": ("last saddle", "1"),
+        "lasso_end": ("end of the Lasso path", "1"),
+        "omp_end": ("end of OMP", "1"),
+        "lp_beta": ("minimum-l1 solution (LP)", "1"),
+        "saddle_path_l1": ("l1 norm of the saddle", "1"),
+        "saddle_path_loss": ("loss of the saddle", "1"),
+        "saddle_path_size": ("support size of the saddle", "1"),
+        "lasso_path_l1": ("l1 norm at the Lasso knot", "1"),
+        "lasso_path_loss": ("loss at the Lasso knot", "1"),
+        "lasso_path_size": ("support size at the Lasso knot", "1"),
+        "omp_path_l1": ("l1 norm at the OMP step", "1"),
+        "omp_path_loss": ("loss at the OMP step", "1"),
+        "omp_path_size": ("support size at the OMP step", "1"),
+    },
+}
+# Dimensions of each array field of the study dataclasses (scalars: ()).
+_STUDY_DIMS = {
+    "noise": {
+        "noise_levels": ("noise_level",),
+        "activation_time": ("noise_level", "seed", "feature"),
+        "clean_activation_time": ("feature",),
+        "jump_times": ("noise_level", "seed", "jump"),
+        "clean_jump_times": ("clean_jump",),
+        "n_jumps": ("noise_level", "seed"),
+        "end_beta": ("noise_level", "seed", "feature"),
+        "clean_end_beta": ("feature",),
+        "agreement_clean": ("noise_level", "seed"),
+        "agreement_seeds": ("noise_level",),
+        "support_jaccard": ("noise_level", "seed"),
+    },
+    "initialisation": {
+        "directions": ("direction", "feature"),
+        "limit_jump_times": ("jump",),
+        "limit_activation_time": ("feature",),
+        "limit_end_beta": ("feature",),
+        "crossing_time": ("log_inv_alpha", "direction", "jump"),
+        "flow_activation_time": ("log_inv_alpha", "direction", "feature"),
+        "agreement": ("log_inv_alpha", "direction"),
+        "scales": ("scale_set", "feature"),
+        "weighted_end_beta": ("scale_set", "feature"),
+        "weighted_lp_beta": ("scale_set", "feature"),
+        "weighted_lp_difference": ("scale_set",),
+        "weighted_activation_time": ("scale_set", "feature"),
+        "weighted_agreement": ("scale_set",),
+        "weighted_flow_end_beta": ("scale_set", "feature"),
+        "weighted_flow_distance": ("scale_set",),
+    },
+    "step_size": {
+        "flow_beta": ("time", "feature"),
+        "gd_beta": ("step", "time", "feature"),
+        "diverged": ("step",),
+        "relative_error": ("step", "time"),
+        "max_relative_error": ("step",),
+        "departure_time": ("step",),
+        "flow_crossing_time": ("jump",),
+        "gd_crossing_time": ("step", "jump"),
+        "limit_jump_times": ("jump",),
+        "time_rounding": ("step",),
+    },
+    "baselines": {},
+}
+# Fields stored as coordinates rather than variables.
+_STUDY_COORDS = {
+    "noise_levels": "noise_level",
+    "log_inv_alphas": "log_inv_alpha",
+    "steps": "step",
+    "seeds": "seed",
+    "t": "time",
+}
+
+
+def study_to_dataset(study, *, kind: str, feature_names=None, problem: str = "") -> xr.Dataset:
+    """Store layout of a study of :mod:`dln.studies` (one dataclass, one store).
+
+    Parameters
+    ----------
+    study : NoiseStudy, InitialisationStudy, StepSizeStudy or BaselineComparison
+    kind : {"noise", "initialisation", "step_size", "baselines"}
+    feature_names : sequence of str, optional
+    problem : str
+        The problem the study was run on (attr).
+
+    Array fields become variables with named dims (``feature``, ``noise_level``, ``seed``,
+    ``jump``, ``log_inv_alpha``, ``direction``, ``scale_set``, ``step``, ``time``, ...);
+    scalar fields become 0-d variables (floats) or attrs (ints, strings). ``inf`` marks a
+    feature that never becomes active. The variable names drop the plural ``s`` of the
+    dataclass fields where the store has one value per coordinate (``jump_times`` ->
+    ``jump_time``).
+    """
+    if kind not in _STUDY_VARIABLES:
+        raise ValueError(f"kind must be one of {sorted(_STUDY_VARIABLES)}, got {kind!r}")
+    meta = _STUDY_VARIABLES[kind]
+    dims_of = _STUDY_DIMS[kind]
+    values = {f.name: getattr(study, f.name) for f in dataclasses.fields(study)}
+    d = None
+    feature_arrays = [k for k, v in dims_of.items() if v and v[-1] == "feature"]
+    if kind == "baselines":
+        d = np.asarray(study.saddle_time).shape[0]
+    elif feature_arrays:
+        d = np.asarray(values[feature_arrays[0]]).shape[-1]
+    coords = _base_coords(d, feature_names) if d is not None else {}
+    data: dict[str, Any] = {}
+    attrs = _global(f"Study '{kind}' on {problem}".strip(), problem=problem, study=kind)
+
+    def var_attrs(name: str) -> dict[str, str]:
+        entry = meta.get(name, (name.replace("_", " "), "1"))
+        return _attrs(*entry)
+
+    for name, value in values.items():
+        if name in _STUDY_COORDS:
+            dim = _STUDY_COORDS[name]
+            arr = np.asarray(value)
+            arr = arr.astype(np.int64 if arr.dtype.kind in "iu" else np.float64)
+            coords[dim] = (dim, arr, var_attrs(dim))
+            continue
+        if kind == "baselines" and isinstance(value, np.ndarray):
+            # per-feature arrays, and paths: saddle_path_l1 along the dim saddle_point, etc.
+            path = "_path_" in name
+            dims_of = {
+                **dims_of,
+                name: (f"{name.split('_path_')[0]}_point",) if path else ("feature",),
+            }
+        if name in dims_of:
+            arr = np.asarray(value)
+            if arr.dtype == bool:
+                arr = arr.astype(np.int8)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(np.int64)
+            else:
+                arr = arr.astype(np.float64)
+            store_name = name[:-1] if name.endswith("_times") else name
+            data[store_name] = (dims_of[name], arr, var_attrs(store_name))
+        elif isinstance(value, bool | np.bool_):
+            attrs[name] = int(value)
+        elif isinstance(value, int | np.integer):
+            attrs[name] = int(value)
+        elif isinstance(value, float | np.floating):
+            data[name] = ((), np.float64(value), var_attrs(name))
+        elif isinstance(value, str):
+            attrs[name] = value
+    for dim in {dim for dims, *_ in data.values() for dim in dims}:
+        if dim not in coords:
+            size = next(v[1].shape[v[0].index(dim)] for v in data.values() if dim in v[0])
+            coords[dim] = (dim, np.arange(size), _attrs(f"{dim.replace('_', ' ')} index"))
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 # --------------------------------------------------------------------------------------------

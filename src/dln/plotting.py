@@ -37,6 +37,16 @@ __all__ = [
     "plot_lasso_path",
     "support_intervals",
     "plot_activation_timeline",
+    "plot_noise_agreement",
+    "plot_noise_jump_times",
+    "plot_direction_jump_errors",
+    "plot_initialisation_agreement",
+    "plot_weighted_endpoints",
+    "plot_step_size_coordinates",
+    "plot_step_size_errors",
+    "plot_step_size_jumps",
+    "plot_entry_orders",
+    "plot_loss_versus_l1",
 ]
 
 # Losses at or below this fraction of the initial loss are drawn at this floor on log axes
@@ -737,4 +747,319 @@ def plot_activation_timeline(
         handles = [Patch(color=SIGN_COLORS[1], label=r"$\beta_i > 0$")]
         handles.append(Patch(color=SIGN_COLORS[-1], label=r"$\beta_i < 0$"))
         _legend_outside(ax, handles=handles, fontsize="x-small")
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Studies (dln.studies stores, dln.io.study_to_dataset)
+# --------------------------------------------------------------------------------------------
+# Colours of the three feature selectors in the baseline figures.
+METHOD_COLORS = {"saddles": "black", "lasso": "tab:orange", "omp": "tab:green"}
+METHOD_LABELS = {"saddles": "saddles (Algorithm 1)", "lasso": "Lasso (LARS)", "omp": "OMP"}
+
+
+def _log_alpha_axis(ax, lam):
+    """Log x axis with one tick per log(1/alpha) value of the study, no minor tick labels."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_xticks(lam, [f"{v:.3g}" for v in lam])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_noise_agreement(ds, ax):
+    """Kendall's tau-b of the activation order under label noise, against the noise level.
+
+    Dots: each seed against the clean order; line: their mean; dashed: mean agreement among
+    the seeds at each level.
+    """
+    levels = ds["noise_level"].values
+    agree = ds["agreement_clean"].values
+    x = np.arange(levels.size)
+    for s in range(agree.shape[1]):
+        ax.plot(x, agree[:, s], "o", color="tab:blue", alpha=0.35, ms=4, lw=0)
+    ax.plot(x, np.nanmean(agree, axis=1), "-", color="tab:blue", lw=1.8, label="vs the clean order")
+    ax.plot(
+        x, ds["agreement_seeds"].values, "--", color="tab:purple", lw=1.5, label="among the seeds"
+    )
+    ax.set_xticks(x, [f"{v:g}" for v in levels])
+    ax.set_xlabel(r"label noise: std / std($y$)")
+    ax.set_ylabel(r"Kendall $\tau_b$ of the activation order")
+    ax.set_ylim(min(-0.05, float(np.nanmin(agree)) - 0.05), 1.05)
+    ax.axhline(1.0, color="0.8", lw=0.6, zorder=0)
+    ax.legend(fontsize="small", frameon=False, loc="lower left")
+    return ax
+
+
+def plot_noise_jump_times(ds, ax, *, max_jumps: int = 8):
+    """The first ``max_jumps`` jump times of Algorithm 1 against the noise level (log scale).
+
+    One colour per jump index; dots: seeds. The number of jumps is in the tick labels.
+    """
+    levels = ds["noise_level"].values
+    jumps = ds["jump_time"].values
+    x = np.arange(levels.size)
+    k_max = min(max_jumps, jumps.shape[2])
+    colors = feature_colors(k_max)
+    S = jumps.shape[1]
+    offsets = (np.arange(S) - (S - 1) / 2) * (0.5 / max(S, 1))
+    for k in range(k_max):
+        for s in range(S):
+            ax.plot(x + offsets[s], jumps[:, s, k], "o", ms=3, color=colors[k], lw=0)
+        ax.plot(
+            x,
+            np.nanmedian(jumps[:, :, k], axis=1),
+            "-",
+            color=colors[k],
+            lw=1,
+            label=f"$t_{{{k + 1}}}$",
+        )
+    n_jumps = ds["n_jumps"].values
+    ax.set_xticks(
+        x,
+        [f"{v:g}\n{int(n_jumps[i].min())}-{int(n_jumps[i].max())}" for i, v in enumerate(levels)],
+    )
+    ax.set_xlabel(r"label noise: std / std($y$)  (number of jumps)")
+    ax.set_yscale("log")
+    ax.set_ylabel(r"jump time $t_k$ (accelerated time)")
+    _legend_outside(ax, fontsize="x-small")
+    return ax
+
+
+def plot_direction_jump_errors(ds, ax):
+    """Relative jump-time error of flows from random directions against log(1/alpha), log-log.
+
+    Dots: ``|crossing time - t_k| / t_k`` for every jump and direction; line: the median over
+    them; dotted: a ``1/log(1/alpha)`` guide through the first median.
+    """
+    lam = ds["log_inv_alpha"].values
+    t_k = ds["limit_jump_time"].values
+    cross = ds["crossing_time"].values
+    rel = np.abs(cross - t_k[None, None, :]) / t_k[None, None, :]
+    for a in range(lam.size):
+        vals = rel[a].ravel()
+        vals = vals[np.isfinite(vals)]
+        ax.plot(
+            np.full(vals.size, lam[a]),
+            np.maximum(vals, 1e-12),
+            "o",
+            ms=3,
+            color="tab:blue",
+            alpha=0.3,
+            lw=0,
+        )
+    med = np.array([np.nanmedian(rel[a]) for a in range(lam.size)])
+    ax.plot(lam, med, "-o", color="tab:blue", lw=1.8, ms=4, label="median over jumps, directions")
+    ax.plot(lam, med[0] * lam[0] / lam, ":", color="0.3", label=r"$\propto 1/\log(1/\alpha)$")
+    _log_alpha_axis(ax, lam)
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\log(1/\alpha)$")
+    ax.set_ylabel(r"$|t^{flow}_k - t_k| / t_k$")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def plot_initialisation_agreement(ds, ax):
+    """Kendall's tau-b of the flow's activation order with the limit's, per direction."""
+    lam = ds["log_inv_alpha"].values
+    agree = ds["agreement"].values
+    for c in range(agree.shape[1]):
+        ax.plot(
+            lam,
+            agree[:, c],
+            "o-",
+            color="tab:green",
+            alpha=0.5,
+            ms=4,
+            lw=0.8,
+            label="random directions" if c == 0 else None,
+        )
+    _log_alpha_axis(ax, lam)
+    ax.set_xlabel(r"$\log(1/\alpha)$")
+    ax.set_ylabel(r"Kendall $\tau_b$, flow vs limit order")
+    ax.set_ylim(min(0.0, float(np.nanmin(agree)) - 0.05), 1.05)
+    ax.axhline(1.0, color="0.8", lw=0.6, zorder=0)
+    ax.legend(fontsize="small", frameon=False, loc="lower right")
+    return ax
+
+
+def plot_weighted_endpoints(ds, ax):
+    """Weighted endpoints against the weighted minimum-l1 LP, one marker per coefficient and
+    one colour per scale vector: Algorithm 1 with scales ``k`` (circles) and the finite-alpha
+    flow (crosses) lie on the diagonal; the unit-scale endpoint (grey dots) does not."""
+    lp = ds["weighted_lp_beta"].values
+    end = ds["weighted_end_beta"].values
+    flow = ds["weighted_flow_end_beta"].values
+    plain = ds["limit_end_beta"].values
+    top = float(max(np.abs(lp).max(), np.abs(plain).max(), 1e-300))
+    ax.plot([-top, top], [-top, top], color="0.8", lw=0.8, zorder=0)
+    for j in range(lp.shape[0]):
+        first = j == 0
+        ax.plot(
+            lp[j], plain, ".", ms=3, color="0.55", label="unit-scale endpoint" if first else None
+        )
+        ax.plot(
+            lp[j],
+            end[j],
+            "o",
+            ms=5,
+            mfc="none",
+            color=f"C{j}",
+            label="Algorithm 1, scales k (colour)" if first else None,
+        )
+        ax.plot(
+            lp[j], flow[j], "x", ms=4, color=f"C{j}", label="flow, smallest α" if first else None
+        )
+    ax.set_xlabel(r"weighted min-$\ell_1$ solution (LP), $\min \sum_i k_i |\beta_i|$")
+    ax.set_ylabel("endpoint")
+    ax.legend(fontsize="x-small", frameon=False, loc="upper left")
+    return ax
+
+
+def plot_step_size_coordinates(ds, ax, *, step_index: int, features=None):
+    """The flow's coordinates (solid) and gradient descent with one step size (dashed)."""
+    t = ds["time"].values
+    flow = ds["flow_beta"].values
+    gd = ds["gd_beta"].values[step_index]
+    d = flow.shape[1]
+    colors = feature_colors(d)
+    if features is None:
+        features = range(d)
+    for j in features:
+        ax.plot(t, flow[:, j], "-", color=colors[j], lw=1.4)
+        ax.plot(t, gd[:, j], "--", color=colors[j], lw=1.0)
+    step = float(ds["step"].values[step_index])
+    ax.set_xscale("log")
+    ax.set_xlim(float(t[t > 0][0]), float(t[-1]))
+    ax.set_xlabel(label(ds["time"]))
+    ax.set_ylabel(r"$\beta(t)$: flow solid, GD dashed")
+    ax.set_title(f"step = {step:g}", fontsize="medium")
+    return ax
+
+
+def plot_step_size_jumps(ds, ax):
+    """Relative jump-time error of GD against the flow, per jump, one line per step size
+    (log scale); a jump GD never makes is not drawn."""
+    cross = ds["flow_crossing_time"].values
+    gd = ds["gd_crossing_time"].values
+    steps = ds["step"].values
+    colors = alpha_colors(1.0 / steps)  # light: large step
+    k = np.arange(1, cross.size + 1)
+    for i, step in enumerate(steps):
+        rel = np.abs(gd[i] - cross) / cross
+        ax.plot(k, np.maximum(rel, 1e-12), "o-", ms=3, color=colors[i], label=f"step {step:g}")
+    ax.set_yscale("log")
+    ax.set_xticks(k)
+    ax.set_xlabel("jump k")
+    ax.set_ylabel(r"$|t^{GD}_k - t^{flow}_k| / t^{flow}_k$")
+    ax.legend(fontsize="x-small", frameon=False)
+    return ax
+
+
+def plot_step_size_errors(ds, ax):
+    """Largest relative deviation of GD from the flow and the jump-time errors, against the
+    step size (log-log); diverged runs are marked at the top."""
+    steps = ds["step"].values
+    err = ds["max_relative_error"].values
+    jump_err = np.abs(ds["gd_crossing_time"].values - ds["flow_crossing_time"].values[None, :])
+    rel_jump = jump_err / ds["flow_crossing_time"].values[None, :]
+    ax.plot(
+        steps, err, "o-", color="tab:red", label=r"$\sup_t \|\beta_{GD} - \beta\|_\infty$ (rel.)"
+    )
+    ax.plot(
+        steps,
+        np.nanmedian(rel_jump, axis=1),
+        "s-",
+        color="tab:blue",
+        label="median relative jump-time error",
+    )
+    ok = np.isfinite(err) & (err > 0)
+    if np.count_nonzero(ok) >= 1:
+        i = int(np.flatnonzero(ok)[0])
+        ax.plot(steps, err[i] * steps / steps[i], ":", color="0.4", label=r"$\propto$ step")
+    diverged = ds["diverged"].values.astype(bool)
+    for s in steps[diverged]:
+        ax.axvline(s, color="0.3", lw=0.8, linestyle="--")
+        ax.text(s, 0.95, " diverged", transform=ax.get_xaxis_transform(), fontsize="x-small")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label(ds["step"]))
+    ax.set_ylabel("error of GD against the flow")
+    ax.legend(fontsize="x-small", frameon=False, loc="upper left")
+    return ax
+
+
+def plot_entry_orders(ds, ax, *, max_positions: int = 10):
+    """Entry order of the features for the saddles, the Lasso path and OMP, side by side.
+
+    One row per method, one column per position; each feature keeps its colour across rows
+    (features that later leave the support are underlined with a dotted bar).
+    """
+    names = [str(n) for n in ds["feature_name"].values]
+    d = len(names)
+    colors = feature_colors(d)
+    rows = (("saddles", "saddle_rank"), ("lasso", "lasso_rank"), ("omp", "omp_rank"))
+    for r, (method, var) in enumerate(rows):
+        ranks = ds[var].values
+        leaves_var = {"saddles": "saddle_leaves", "lasso": "lasso_leaves"}.get(method)
+        leaves = ds[leaves_var].values.astype(bool) if leaves_var else np.zeros(d, dtype=bool)
+        for j in range(d):
+            pos = int(ranks[j])
+            if pos < 1 or pos > max_positions:
+                continue
+            ax.text(
+                pos,
+                r,
+                names[j],
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                rotation=30,
+                bbox={
+                    "boxstyle": "round,pad=0.2",
+                    "fc": colors[j],
+                    "alpha": 0.35,
+                    "ec": "0.2" if leaves[j] else "none",
+                    "ls": ":" if leaves[j] else "-",
+                },
+            )
+    ax.set_yticks(range(3), [METHOD_LABELS[m] for m, _ in rows])
+    ax.set_ylim(2.6, -0.6)
+    ax.set_xlim(0.4, max_positions + 0.6)
+    ax.set_xticks(range(1, max_positions + 1))
+    ax.set_xlabel("entry position (dotted frame: leaves the support later)")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_loss_versus_l1(ds, ax):
+    """Training loss against ``||beta||_1`` along the three paths; the minimum-l1 value dotted.
+
+    The Lasso path is the lower envelope (least loss for its l1 norm); every path ends at the
+    smallest loss, the saddles and the Lasso at the minimum-l1 value.
+    """
+    loss0 = float(ds["saddle_path_loss"].values[0])
+    floor = LOSS_FLOOR * loss0
+    for method, marker in (("saddles", "o"), ("lasso", "s"), ("omp", "^")):
+        key = "saddle" if method == "saddles" else method
+        l1 = ds[f"{key}_path_l1"].values
+        loss = np.maximum(ds[f"{key}_path_loss"].values, floor)
+        ax.plot(
+            l1,
+            loss,
+            marker + "-",
+            ms=3,
+            lw=1.0,
+            color=METHOD_COLORS[method],
+            label=METHOD_LABELS[method],
+            drawstyle="default",
+        )
+    ax.axvline(float(ds["lp_l1"]), color="0.4", lw=0.8, linestyle=":", label=r"min $\ell_1$ (LP)")
+    losses = np.concatenate([ds[f"{k}_path_loss"].values for k in ("saddle", "lasso", "omp")])
+    if losses.min() < 1e-2 * losses.max():  # a wide range (interpolation): log axis
+        ax.set_yscale("log")
+    ax.set_xlabel(r"$\|\beta\|_1$")
+    ax.set_ylabel(r"training loss $L(\beta)$")
+    ax.legend(fontsize="x-small", frameon=False)
     return ax

@@ -19,6 +19,7 @@ record the paper's values of ``alpha`` (as base-10 exponents) in ``params`` for 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import numbers
 import os
@@ -29,7 +30,16 @@ import numpy as np
 
 from dln._validation import check_array, check_positive
 
-__all__ = ["PRESETS", "Problem", "load_data", "make_preset", "make_problem"]
+__all__ = [
+    "DATA_PRESETS",
+    "PRESETS",
+    "Problem",
+    "load_data",
+    "load_diabetes",
+    "make_preset",
+    "make_problem",
+    "pairwise_interactions",
+]
 
 # A full covariance counts as symmetric when max|H - H^T| <= this times max|H|: it absorbs the
 # rounding of matrices computed as A @ A.T or read from text, and nothing a typo would produce.
@@ -419,8 +429,10 @@ def make_preset(name: str, *, seed: int | None = None) -> Problem:
 
     Parameters
     ----------
-    name : {"fig1_left", "fig1_right", "fig2_left", "fig2_right"}
-        The panel, see ``PRESETS``.
+    name : {"fig1_left", "fig1_right", "fig2_left", "fig2_right"} or a ``DATA_PRESETS`` name
+        The panel, see ``PRESETS``; or one of the real-data setups ``DATA_PRESETS``
+        (``"diabetes"``, ``"diabetes_interactions"``, see :func:`load_diabetes`, whose
+        ``seed`` draws the row subset of the interaction variant).
     seed : int, optional
         Seed of the Gaussian design; ``None`` uses the preset's fixed default seed. Must be
         ``None`` for ``"fig2_right"``, which is deterministic.
@@ -463,9 +475,16 @@ def make_preset(name: str, *, seed: int | None = None) -> Problem:
 
     ``name`` stays the preset name when a non-default ``seed`` is given; the seed is in
     ``params``.
+
+    The real-data presets: ``"diabetes"`` is scikit-learn's diabetes data (442 x 10),
+    standardised (deterministic: ``seed`` must be ``None``); ``"diabetes_interactions"`` takes
+    ``DIABETES_INTERACTION_ROWS`` rows drawn with ``seed`` (default 0) and the 10 + 45 features
+    and pairwise products, standardised: ``n < d``, so the minimum-l1 solution interpolates.
     """
+    if isinstance(name, str) and name in DATA_PRESETS:
+        return _make_data_preset(name, seed)
     if not isinstance(name, str) or name not in PRESETS:
-        raise ValueError(f"name must be one of {PRESETS}, got {name!r}")
+        raise ValueError(f"name must be one of {PRESETS + DATA_PRESETS}, got {name!r}")
     spec = _PRESET_SPECS[name]
     meta = {
         "preset": name,
@@ -519,6 +538,150 @@ def _make_fig2_right(meta: dict) -> Problem:
         beta_star=beta,
         feature_names=_default_feature_names(3),
         target_name="y",
+        params=params,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Real data: scikit-learn's diabetes data (the classic LARS example)
+# --------------------------------------------------------------------------------------------
+
+#: Real-data setups accepted by :func:`make_preset` besides the paper's ``PRESETS``.
+DATA_PRESETS = ("diabetes", "diabetes_interactions")
+# Rows of the "diabetes_interactions" preset: 24 samples for 55 features (10 + 45 products), so
+# that the minimum-l1 solution interpolates (seed 0: 36 jumps, 31 features ever active, last
+# jump at t = 5.8) and a flow takes ~1.5 s (40 rows: 79 jumps, 3 s).
+DIABETES_INTERACTION_ROWS = 24
+_DIABETES_PRESET_NOTES = {
+    "diabetes": "scikit-learn's diabetes data (Efron et al. 2004, the LARS example), 442 x 10, "
+    "features standardised (ddof=0), target centred.",
+    "diabetes_interactions": "rows drawn from scikit-learn's diabetes data, the 10 features and "
+    "their 45 pairwise products, standardised on those rows; target centred. n < d.",
+}
+
+
+def _make_data_preset(name: str, seed: int | None) -> Problem:
+    if name == "diabetes":
+        if seed is not None:
+            raise ValueError("seed must be None for the deterministic preset 'diabetes'")
+        problem = load_diabetes(name=name)
+    else:
+        problem = load_diabetes(
+            interactions=True,
+            n_samples=DIABETES_INTERACTION_ROWS,
+            seed=0 if seed is None else _check_seed(seed),
+            name=name,
+        )
+    params = {**problem.params, "preset": name, "notes": _DIABETES_PRESET_NOTES[name]}
+    return dataclasses.replace(problem, params=params)
+
+
+def pairwise_interactions(X, feature_names=None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The columns of ``X`` followed by the products of every pair of distinct columns.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    feature_names : sequence of str, optional
+        Default ``("x1", ..., "xd")``.
+
+    Returns
+    -------
+    X_out : ndarray of shape (n_samples, n_features + n_features (n_features - 1) / 2)
+        ``[x_1, ..., x_d, x_1 x_2, x_1 x_3, ..., x_{d-1} x_d]`` (pairs ``i < j`` in
+        lexicographic order; no squares).
+    names : tuple of str
+        The input names, then ``"a*b"`` for the product of columns ``a`` and ``b``.
+    """
+    X = check_array(X, "X", ndim=2)
+    d = X.shape[1]
+    names = _default_feature_names(d) if feature_names is None else tuple(map(str, feature_names))
+    if len(names) != d:
+        raise ValueError(f"feature_names has {len(names)} entries but X has {d} columns")
+    i, j = np.triu_indices(d, k=1)
+    out = np.hstack([X, X[:, i] * X[:, j]])
+    return out, names + tuple(f"{names[a]}*{names[b]}" for a, b in zip(i, j, strict=True))
+
+
+def load_diabetes(
+    *,
+    interactions: bool = False,
+    n_samples: int | None = None,
+    seed: int = 0,
+    standardize: bool = True,
+    name: str | None = None,
+) -> Problem:
+    """scikit-learn's diabetes data (442 patients, 10 baseline variables), standardised.
+
+    The target is a measure of disease progression one year after baseline; the features are
+    age, sex, body mass index (``bmi``), blood pressure (``bp``) and six serum measurements
+    (``s1`` ... ``s6``). The raw data (``sklearn.datasets.load_diabetes(scaled=False)``, shipped
+    with scikit-learn, no download) is used and standardised here as :func:`load_data` does.
+
+    Parameters
+    ----------
+    interactions : bool, default False
+        Append the 45 pairwise products of the (standardised) features (see
+        :func:`pairwise_interactions`), then standardise all 55 columns again on the rows used.
+    n_samples : int, optional
+        Use this many rows, drawn without replacement with ``seed`` and kept in file order;
+        default all 442.
+    seed : int, default 0
+        Seed of the row subset (ignored when all rows are used).
+    standardize : bool, default True
+        Centre the target and the features and scale the features to unit population variance.
+    name : str, optional
+        Default ``"diabetes"`` or ``"diabetes_interactions"``.
+
+    Returns
+    -------
+    Problem
+        ``beta_star`` is ``None``; ``target_name`` is ``"disease_progression"``; ``params`` holds
+        ``loader``, ``interactions``, ``n_samples``, ``seed``, ``rows`` (when subsampled),
+        ``standardize`` and the standardisation statistics.
+    """
+    from sklearn.datasets import load_diabetes as _sklearn_diabetes
+
+    if not isinstance(interactions, bool | np.bool_):
+        raise ValueError(f"interactions must be a bool, got {interactions!r}")
+    if not isinstance(standardize, bool | np.bool_):
+        raise ValueError(f"standardize must be a bool, got {standardize!r}")
+    seed = _check_seed(seed)
+    data = _sklearn_diabetes(scaled=False)
+    X, y = np.asarray(data.data, dtype=np.float64), np.asarray(data.target, dtype=np.float64)
+    names = tuple(str(f) for f in data.feature_names)
+    total = X.shape[0]
+    rows = None
+    if n_samples is not None:
+        n = check_positive(n_samples, "n_samples", integer=True)
+        if n > total:
+            raise ValueError(f"n_samples must be <= {total} (rows of the diabetes data), got {n}")
+        rows = np.sort(np.random.default_rng(seed).choice(total, size=int(n), replace=False))
+        X, y = X[rows], y[rows]
+    if name is None:
+        name = "diabetes_interactions" if interactions else "diabetes"
+    params = {
+        "loader": "load_diabetes",
+        "source": "sklearn.datasets.load_diabetes(scaled=False)",
+        "interactions": bool(interactions),
+        "n_samples": int(X.shape[0]),
+        "seed": seed if rows is not None else None,
+        "rows": None if rows is None else rows.tolist(),
+        "standardize": bool(standardize),
+    }
+    if interactions:
+        base = _standardize(X, y, None, names)[0] if standardize else X
+        X, names = pairwise_interactions(base, names)
+    if standardize:
+        X, y, _, stats = _standardize(X, y, None, names)
+        params.update(stats)
+    return Problem(
+        name=name,
+        X=X,
+        y=y,
+        beta_star=None,
+        feature_names=names,
+        target_name="disease_progression",
         params=params,
     )
 

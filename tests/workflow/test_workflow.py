@@ -135,7 +135,12 @@ def test_run(tmp_path_factory):
 def test_stores_layout_and_attrs(test_run):
     workdir, config = test_run
     results = workdir / "results"
-    stores = sorted(p for p in results.rglob("*.zarr") if p.is_dir())
+    # results/studies/ (workflow/rules/studies.smk) is checked by tests/workflow/test_studies.py
+    stores = sorted(
+        p
+        for p in results.rglob("*.zarr")
+        if p.is_dir() and p.relative_to(results).parts[0] != "studies"
+    )
     kinds = {p.relative_to(results).parts[0] for p in stores}
     assert kinds == {"problems", "saddles", "flow", "evaluate", "convergence", "lasso"}
     dims = {

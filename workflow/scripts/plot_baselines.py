@@ -1,0 +1,67 @@
+"""Rule plot_baselines: entry orders of saddles, Lasso and OMP, and loss against l1 norm,
+one row per problem."""
+
+import numpy as np
+
+from dln import io, plotting
+
+
+def main(*, studies: list, png: str, pdf: str, caption: str, template: str, dpi: int = 150):
+    from _captions import fmt, write_caption
+    from _helpers import new_figure, save_figure
+
+    stores = [io.read_dataset(s) for s in studies]
+    fig, axes = new_figure(len(stores), 2, width=4.6, height=2.9)
+    lines = []
+    for i, ds in enumerate(stores):
+        name = str(ds.attrs["problem"])
+        plotting.plot_entry_orders(ds, axes[i, 0])
+        axes[i, 0].set_title(f"{name}: entry order", fontsize="medium")
+        plotting.plot_loss_versus_l1(ds, axes[i, 1])
+        axes[i, 1].set_title(f"{name}: loss against the l1 norm", fontsize="medium")
+        names = [str(n) for n in ds["feature_name"].values]
+
+        def order(var, names=names, ds=ds):
+            r = ds[var].values
+            idx = [j for j in np.argsort(r) if r[j] > 0]
+            text = ", ".join(names[j] for j in idx[:10])
+            return f"``{text}``" + (" ..." if len(idx) > 10 else "")
+
+        dep_lasso = int(ds.attrs["first_departure_lasso"])
+        dep_omp = int(ds.attrs["first_departure_omp"])
+        lp = float(ds["lp_l1"])
+        lines.append(
+            f"- **{name}** (d = {ds.sizes['feature']}). Saddles: {order('saddle_rank')}. "
+            f"Lasso: {order('lasso_rank')}. OMP: {order('omp_rank')}. "
+            f"Kendall τ_b with the saddle order: Lasso {fmt(float(ds['agreement_lasso']), 3)}, "
+            f"OMP {fmt(float(ds['agreement_omp']), 3)}. The Lasso order "
+            + (f"first differs at position {dep_lasso}" if dep_lasso else "is the same")
+            + ", OMP's "
+            + (f"first differs at position {dep_omp}" if dep_omp else "is the same")
+            + f". l1 norms at the end: saddles {fmt(float(ds['saddle_l1']), 6)}, Lasso "
+            f"{fmt(float(ds['lasso_l1']), 6)}, OMP {fmt(float(ds['omp_l1']), 6)}, minimum-l1 "
+            f"(LP) {fmt(lp, 6)}: OMP "
+            + (
+                "reaches the minimum-l1 solution"
+                if abs(float(ds["omp_l1"]) - lp) <= 1e-6 * lp
+                else f"ends {fmt(float(ds['omp_l1']) / lp, 3)} times above it"
+            )
+            + "."
+        )
+    fig.suptitle("Saddles, Lasso path and OMP: the order features enter", fontsize="medium")
+    save_figure(fig, png=png, pdf=pdf, dpi=dpi)
+    write_caption(template, caption, problem_list="\n".join(lines))
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    main(
+        studies=list(snakemake.input.studies),
+        template=snakemake.input.template,
+        png=snakemake.output.png,
+        pdf=snakemake.output.pdf,
+        caption=snakemake.output.caption,
+        **snakemake.params.figure,
+    )
