@@ -50,22 +50,22 @@ def _read_csv(path: Path) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
-# the studies of config/test.yaml
+# the studies of config/test_studies.yaml
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
-    """Only the study outputs of config/test.yaml (and what they need), for real."""
+    """Only the study outputs of config/test_studies.yaml (and what they need), for real."""
     workdir = tmp_path_factory.mktemp("studies")
     (workdir / "config").mkdir()
-    shutil.copy(REPO / "config" / "test.yaml", workdir / "config" / "test.yaml")
+    shutil.copy(REPO / "config" / "test_studies.yaml", workdir / "config" / "test_studies.yaml")
     targets = [f"results/figures/studies/{name}.png" for name in STUDY_FIGURES]
-    snakemake(workdir, "--cores", "2", *targets, "--configfile", "config/test.yaml")
+    snakemake(workdir, "--cores", "2", *targets, "--configfile", "config/test_studies.yaml")
     return workdir
 
 
 def test_study_stores_tables_and_figures(study_run):
     results = study_run / "results"
-    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())["studies"]
+    cfg = yaml.safe_load((REPO / "config" / "test_studies.yaml").read_text())["studies"]
     for name in STUDY_FIGURES:
         for ext in ("png", "pdf", "rst"):
             assert (results / "figures" / "studies" / f"{name}.{ext}").stat().st_size > 0
@@ -96,7 +96,7 @@ def test_study_stores_tables_and_figures(study_run):
 
 
 def test_unknown_study_problem_is_rejected(tmp_path):
-    cfg = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "config" / "test_studies.yaml").read_text())
     cfg["studies"]["step_size"]["problem"] = "nope"
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
     out = snakemake(tmp_path, "-n", "--configfile", "bad.yaml", check=False)
