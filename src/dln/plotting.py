@@ -397,18 +397,8 @@ def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwarg
     style = {"color": LOSS_COLOR, "lw": 1.5, "label": rf"flow, {alpha_label(flow)}"}
     style.update(kwargs)
     ax.plot(t, np.maximum(loss, floor), zorder=3, **style)
-    times = saddles["jump_time"].values
-    levels = np.maximum(saddles["loss"].values, floor)
-    keep = times <= t[-1]
-    ax.step(
-        np.r_[times[keep], t[-1]],
-        np.r_[levels[keep], levels[keep][-1]],
-        where="post",
-        color="k",
-        lw=0.8,
-        linestyle="--",
-        zorder=2,
-        label=r"limit $L(\beta^\circ(t))$",
+    levels = _plot_loss_staircase(
+        ax, saddles, t_end=t[-1], floor=floor, lw=0.8, zorder=2, label=r"limit $L(\beta^\circ(t))$"
     )
     for k, level in enumerate(levels):
         if level > floor:
@@ -481,17 +471,8 @@ def plot_losses_over_alpha(flows: Sequence, saddles, ax, *, time_scale: str = "l
             lw=1.4,
             label=rf"{alpha_label(flow)}, $\log(1/\alpha) = {lam:.4g}$",
         )
-    times = saddles["jump_time"].values
-    levels = np.maximum(saddles["loss"].values, floor)
-    keep = times <= t[-1]
-    ax.step(
-        np.r_[times[keep], t[-1]],
-        np.r_[levels[keep], levels[keep][-1]],
-        where="post",
-        color="k",
-        lw=1.0,
-        linestyle="--",
-        label=r"limit $\alpha \to 0$",
+    levels = _plot_loss_staircase(
+        ax, saddles, t_end=t[-1], floor=floor, lw=1.0, label=r"limit $\alpha \to 0$"
     )
     ax.set_yscale("log")
     # the limit's last plateau (loss 0 when the data are interpolated) lies below the axis
@@ -1063,3 +1044,19 @@ def plot_loss_versus_l1(ds, ax):
     ax.set_ylabel(r"training loss $L(\beta)$")
     ax.legend(fontsize="x-small", frameon=False)
     return ax
+
+
+def _plot_loss_staircase(ax, saddles, *, t_end: float, floor: float, **style) -> np.ndarray:
+    """Draw the limit's loss plateaux ``L(beta_k)`` up to ``t_end``; return them (>= floor)."""
+    times = saddles["jump_time"].values
+    levels = np.maximum(saddles["loss"].values, floor)
+    keep = times <= t_end
+    ax.step(
+        np.r_[times[keep], t_end],
+        np.r_[levels[keep], levels[keep][-1]],
+        where="post",
+        color="k",
+        linestyle="--",
+        **style,
+    )
+    return levels
