@@ -417,13 +417,13 @@ class _SaddleSolver:
         while True:
             g = X.T @ (r * (-1.0 / n))
             g[support_idx] = 0.0  # exact on the support of a least-squares saddle
-            active = np.abs(g) > self.grad_tol
+            inactive = np.abs(g) <= self.grad_tol  # numerically zero gradient
             # Coordinate i moves towards -sign(g_i) * k_i, which it reaches after
             # (k_i + sign(g_i) s_i) / |g_i| (2 k_i / |g_i| from the opposite boundary).
             hit_times = np.copysign(k, g)
             hit_times += s
             hit_times /= g  # 0/0 and x/0 only where inactive (masked next); errstate is set
-            np.putmask(hit_times, ~active, np.inf)
+            np.putmask(hit_times, inactive, np.inf)
             delta = float(hit_times.min())
             if delta == np.inf or 2 * n * loss <= (RESIDUAL_RTOL * y_norm) ** 2:
                 break  # numerically zero gradient: s stays put after t_p
@@ -435,10 +435,10 @@ class _SaddleSolver:
             delta = max(delta, 0.0)
             hits = np.flatnonzero(hit_times <= delta * (1.0 + TIE_RTOL))
             t += delta
-            rho += (delta / n) * r
+            rho = _axpy(r, rho, a=delta / n)
             s = _axpy(g, s, a=-delta)  # s -= delta g, all of g: s = X^T rho to rounding
             # Moving boundary coordinates leave it; the hitting ones land on it exactly.
-            moving = active[boundary]
+            moving = ~inactive[boundary]
             self.sigma[boundary[moving]] = 0.0
             sign_hits = -np.sign(g[hits])
             self.sigma[hits] = sign_hits
