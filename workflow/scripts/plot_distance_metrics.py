@@ -58,15 +58,13 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, report_figure_kwargs
 
     configure_logging(snakemake.log[0])
     main(
-        convergence=list(snakemake.input.convergence),
-        problems=list(snakemake.input.problems),
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.figure,
+        **report_figure_kwargs(
+            snakemake,
+            convergence=list(snakemake.input.convergence),
+            problems=list(snakemake.input.problems),
+        )
     )

@@ -106,17 +106,14 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, report_figure_kwargs
 
     configure_logging(snakemake.log[0])
     main(
-        problem=snakemake.input.problem,
-        saddles=snakemake.input.saddles,
-        lasso=snakemake.input.lasso,
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.setup,
-        **snakemake.params.figure,
+        **report_figure_kwargs(
+            snakemake,
+            problem=snakemake.input.problem,
+            saddles=snakemake.input.saddles,
+            lasso=snakemake.input.lasso,
+        )
     )

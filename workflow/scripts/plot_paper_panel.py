@@ -60,17 +60,7 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, flow_figure_kwargs
 
     configure_logging(snakemake.log[0])
-    main(
-        problem=snakemake.input.problem,
-        saddles=snakemake.input.saddles,
-        flows=list(snakemake.input.flows),
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.setup,
-        **snakemake.params.figure,
-    )
+    main(**flow_figure_kwargs(snakemake))

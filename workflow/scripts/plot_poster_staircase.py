@@ -22,11 +22,11 @@ def main(
     dpi: int = 150,
 ):
     from _captions import flow_summary, fmt_list, problem_setup, saddle_summary, write_caption
-    from _helpers import new_figure, save_figure
+    from _helpers import new_figure, read_flows_by_alpha, save_figure
 
     prob = io.read_dataset(problem)
     sad = io.read_dataset(saddles)
-    stores = sorted((io.read_dataset(f) for f in flows), key=lambda f: float(f["log_inv_alpha"]))
+    stores = read_flows_by_alpha(flows)
     fig, axes = new_figure(1, 1, width=7.2, height=3.8)
     ax = axes[0, 0]
     plotting.plot_losses_over_alpha(stores, sad, ax, time_scale=time_scale)
@@ -49,17 +49,7 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging
+    from _helpers import configure_logging, flow_figure_kwargs
 
     configure_logging(snakemake.log[0])
-    main(
-        problem=snakemake.input.problem,
-        saddles=snakemake.input.saddles,
-        flows=list(snakemake.input.flows),
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.setup,
-        **snakemake.params.figure,
-    )
+    main(**flow_figure_kwargs(snakemake))
