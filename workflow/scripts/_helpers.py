@@ -150,3 +150,17 @@ def read_flows_by_alpha(paths):
     from dln import io
 
     return sorted((io.read_dataset(p) for p in paths), key=lambda f: float(f["log_inv_alpha"]))
+
+
+def run_study_job(snakemake, main) -> None:
+    """Run a study rule's ``main()`` with its log, its problem store, its outputs and params;
+    failures name the rule and the problem (:func:`job_context`)."""
+    configure_logging(snakemake.log[0])
+    with job_context(snakemake.rule, problem=snakemake.params.study["problem_name"]):
+        main(
+            problem=snakemake.input.problem,
+            output=snakemake.output.study,
+            table=snakemake.output.table,
+            rule=snakemake.rule,
+            **snakemake.params.study,
+        )

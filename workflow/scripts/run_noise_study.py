@@ -83,14 +83,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from _helpers import configure_logging, job_context
+    from _helpers import run_study_job
 
-    configure_logging(snakemake.log[0])
-    with job_context(snakemake.rule, problem=snakemake.params.study["problem_name"]):
-        main(
-            problem=snakemake.input.problem,
-            output=snakemake.output.study,
-            table=snakemake.output.table,
-            rule=snakemake.rule,
-            **snakemake.params.study,
-        )
+    run_study_job(snakemake, main)
