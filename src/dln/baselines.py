@@ -1,13 +1,13 @@
 """Baselines to set beside the saddle-to-saddle limit: the Lasso regularisation path.
 
 The Lasso ``min_b ||y - X b||^2 / (2 n) + lam ||b||_1`` has the same loss as the network
-(docs/theory.md, "Model"), so its path is compared with Algorithm 1 on the common time axis
+(docs/theory.md), so its path is compared with Algorithm 1 on the common time axis
 ``t = 1 / lam``: its first knot is ``t_1 = 1 / ||X^T y / n||_inf``, the first jump time of the
 saddle-to-saddle limit. The path is computed by scikit-learn's LARS-Lasso
 (:func:`sklearn.linear_model.lars_path` with ``method="lasso"``), whose ``alpha`` is this
 ``lam`` (not the initialisation scale ``alpha`` of the network, which does not enter here).
 
-The saddles are not points of the Lasso path (docs/theory.md, "The limit and Algorithm 1"): a saddle has ``grad L = 0``
+The saddles are not points of the Lasso path (docs/theory.md): a saddle has ``grad L = 0``
 on its support, a Lasso point with ``lam > 0`` has ``|grad L_i| = lam`` there. Pure numerics:
 arrays in, a frozen dataclass out.
 """

@@ -5,7 +5,7 @@ initialisation scale of the network (``u0 = sqrt(2) alpha``); rates are expresse
 ``Lam = log(1/alpha)`` (``log_inv_alpha``). All times are accelerated times.
 
 Metrics of one flow ``beta~`` against the limit process ``beta°`` with saddles ``beta_k`` and
-jump times ``t_k`` (docs/theory.md, "The limit and Algorithm 1"):
+jump times ``t_k`` (docs/theory.md):
 
 - jump time error of jump k: the first time the flow's loss crosses the midpoint
   ``(L(beta_{k-1}) + L(beta_k)) / 2`` of the two plateaux, minus ``t_k``;

@@ -6,7 +6,7 @@ never formed, so ``alpha = 1e-1000`` (``Lam = 2302.6``) or ``Lam = 1e5`` work as
 ``alpha = 1e-2``.
 
 The flow is integrated in accelerated time ``t`` (original time ``= Lam t``) through the dual
-variable ``s(t) = -int_0^t grad L(beta~(r)) dr`` (docs/theory.md, "The dual variable")::
+variable ``s(t) = -int_0^t grad L(beta~(r)) dr`` (docs/theory.md)::
 
     ds/dt = b - G beta~(s),
     beta~_i(s) = sign(s_i) c_i^2 exp(2 Lam (|s_i| - k_i)) (1 - exp(-4 Lam |s_i|)) / 2,
@@ -164,7 +164,7 @@ def _exponent(abs_s, lam, scales, two_log_c):
 
 
 def _beta(s, lam, scales, two_log_c):
-    """beta~(s) in log space (docs/theory.md, "The dual variable"); never forms alpha."""
+    """beta~(s) in log space (docs/theory.md); never forms alpha."""
     a = np.abs(s)
     return (
         np.sign(s) * np.exp(_exponent(a, lam, scales, two_log_c)) * (-np.expm1(-4.0 * lam * a)) / 2
@@ -196,7 +196,7 @@ def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.nda
     """Map the dual variable to ``beta~`` in log space, without forming alpha.
 
     ``beta~_i = sign(s_i) exp(2 Lam (|s_i| - k_i) + 2 log c_i) (1 - exp(-4 Lam |s_i|)) / 2``
-    (docs/theory.md, "The dual variable"), which equals ``alpha^{2 k_i} c_i^2 sinh(2 Lam s_i)``; alpha is the
+    (docs/theory.md), which equals ``alpha^{2 k_i} c_i^2 sinh(2 Lam s_i)``; alpha is the
     initialisation scale.
 
     Parameters
@@ -361,7 +361,7 @@ def simulate_flow(
 ) -> FlowResult:
     """Integrate the finite-alpha gradient flow of ``beta = u * v`` in accelerated time.
 
-    Solves ``ds/dt = b - G beta~(s)``, ``s(0) = 0`` (docs/theory.md, "The dual variable") with an implicit stiff
+    Solves ``ds/dt = b - G beta~(s)``, ``s(0) = 0`` (docs/theory.md) with an implicit stiff
     solver and the analytic Jacobian ``-G diag(dbeta~/ds)``; ``beta~`` is evaluated in log space,
     so alpha (the initialisation scale) is never formed.
 

@@ -3,7 +3,7 @@
 Every store the pipeline writes is built here from the library's result objects
 (:class:`dln.problems.Problem`, :class:`dln.saddles.SaddleResult`, :class:`dln.flow.FlowResult`,
 :class:`dln.evaluate.FlowEvaluation`, :class:`dln.evaluate.ConvergenceFit`) and written once,
-whole, with :func:`write_dataset`. Conventions (docs/pipeline.md, "Stores"):
+whole, with :func:`write_dataset`. Conventions (docs/pipeline.md):
 
 - named dims with 1-D sorted integer coords; feature names live in a non-index coord
   ``feature_name(feature)``;

@@ -1,7 +1,7 @@
 """Minimum-l1 reference solution by linear programming (scipy's HiGHS).
 
 This is the independent check of Algorithm 1's endpoint: the last saddle is the
-(weighted) minimum-l1-norm minimiser of the loss (docs/theory.md, "The limit and Algorithm 1").
+(weighted) minimum-l1-norm minimiser of the loss (docs/theory.md).
 """
 
 from __future__ import annotations

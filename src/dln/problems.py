@@ -7,7 +7,7 @@ including the seed, or the file it was read from and the preprocessing applied).
 
 * :func:`make_problem` draws ``x_i ~ N(0, H)`` and ``y = X beta* + noise`` from an explicit seed.
 * :func:`make_preset` builds the four setups of the paper's Figures 1 and 2 (Pesme and
-  Flammarion, NeurIPS 2023, arXiv v1 Appendix A), see ``PRESETS`` and docs/theory.md, "The paper's figures".
+  Flammarion, NeurIPS 2023, arXiv v1 Appendix A), see ``PRESETS`` and docs/theory.md.
 * :func:`load_data` reads a user's regression data from CSV or NPZ with strict checks.
 
 The arrays of a :class:`Problem` are read-only: copy them before modifying.
@@ -425,7 +425,7 @@ _PRESET_SPECS = {
 
 
 def make_preset(name: str, *, seed: int | None = None) -> Problem:
-    """Build one of the paper's figure setups (docs/theory.md, "The paper's figures"), noiseless ``y = X beta*``.
+    """Build one of the paper's figure setups (docs/theory.md), noiseless ``y = X beta*``.
 
     Parameters
     ----------

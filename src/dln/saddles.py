@@ -2,7 +2,7 @@
 
 In accelerated time the gradient flow of a diagonal linear network with initialisation scale
 ``alpha -> 0`` converges to a piecewise-constant process that jumps from saddle to saddle
-(docs/theory.md, "The limit and Algorithm 1"). Between jumps the dual variable ``s`` moves linearly,
+(docs/theory.md). Between jumps the dual variable ``s`` moves linearly,
 ``s(t) = s_k - (t - t_k) grad L(beta_k)``; a coordinate may enter the support only once
 ``|s_i|`` reaches its scale ``k_i`` (1 for the plain network), and each saddle is the
 sign-constrained least-squares fit

@@ -2,7 +2,7 @@
 
 Training a diagonal linear network from a small initialisation (``alpha`` is the
 initialisation scale, ``u0 = sqrt(2) alpha``) switches features on one at a time, in the order
-of the saddles of Algorithm 1 (docs/theory.md, "The limit and Algorithm 1"). This module measures that order and how it
+of the saddles of Algorithm 1 (docs/theory.md). This module measures that order and how it
 changes:
 
 * :func:`activation_times` and :func:`flow_activation_times`: when each feature first enters,

@@ -179,7 +179,7 @@ def test_flow_is_scale_covariant_with_rescaled_directions(a, b):
     """beta~ = c^2 alpha^2 sinh(2 Lam s): (a X, b y) with c = sqrt(b / a) is the same flow.
 
     Without the directions the finite-alpha flow is not scale-free: scaling y by b acts like
-    scaling the initialisation alpha by sqrt(a / b) (docs/theory.md, "The dual variable").
+    scaling the initialisation alpha by sqrt(a / b) (docs/theory.md).
     """
     X, y = _problem()
     base_result = saddle_jumps(X, y)

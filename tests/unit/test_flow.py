@@ -91,7 +91,7 @@ def test_result_fields_weights_and_invariants():
     np.testing.assert_array_equal(res.s[0], 0.0)
     assert res.status == 0 and res.n_steps > 0 and res.nfev > 0
     np.testing.assert_allclose(res.u * res.v, res.beta, rtol=1e-12, atol=1e-300)
-    # u^2 - v^2 = 2 alpha^2 is conserved (docs/theory.md, "Conventions").
+    # u^2 - v^2 = 2 alpha^2 is conserved (docs/theory.md).
     np.testing.assert_allclose(res.u**2 - res.v**2, 2e-6, rtol=1e-6)
     # The loss is non-increasing along the flow.
     assert np.all(np.diff(res.loss) <= 1e-12 * res.loss[0])

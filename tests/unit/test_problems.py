@@ -12,7 +12,7 @@ from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 # Relative threshold below which a saddle coordinate counts as zero (the last saddle of
-# noiseless sparse data is degenerate and may carry rounding-level entries, docs/theory.md, "The limit and Algorithm 1").
+# noiseless sparse data is degenerate and may carry rounding-level entries, docs/theory.md).
 ZERO_RTOL = 1e-9
 
 
