@@ -4,10 +4,16 @@
 #   snakemake --cores 2                                  # the paper (config/config.yaml)
 #   snakemake --cores 2 --configfile config/test.yaml    # the tiny test configuration
 #
-# problems -> saddles (Algorithm 1) -> flow per (problem, alpha) -> evaluation per
-# (problem, alpha) -> convergence per problem -> figures. See README.md.
+# One job per problem builds it, runs Algorithm 1 and its whole alpha sweep (flows and their
+# evaluations); then the convergence fits, the figures (one job per group of figures that
+# read the same stores) and the studies. The configuration is checked and resolved by
+# dln.pipeline.plan.resolve into PLAN, which the rules read. See docs/pipeline.md.
+
+from pathlib import Path
 
 from snakemake.utils import min_version, validate
+
+from dln.pipeline.plan import Paths, resolve
 
 min_version("9.0")
 
@@ -15,26 +21,32 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
+SCHEMA = str(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
 
 
-# `snakemake --report results/report.html` after a run: the figures of workflow/rules/paper.smk
-# grouped by category, each with its caption (numbers read from the stores).
+validate(config, SCHEMA, set_default=True)
+
+# The checks that read data files or run Algorithm 1 run in the main process only (a cluster
+# job re-parses this file); their results are cached under .snakemake/.
+PLAN = resolve(
+    config,
+    config_files=workflow.configfiles if workflow.is_main_process else (),
+    check_data=workflow.is_main_process,
+    cache_dir=Paths.plan_cache,
+    validate=lambda cfg: validate(cfg, SCHEMA, set_default=True),
+    workflow_dir=workflow.basedir,
+)
+
+
+# `snakemake --report results/report.html` after a run: the figures of the figure table
+# (dln.pipeline.figures) grouped by category, each with its caption (numbers from the stores).
 report: "workflow/report/workflow.rst"
 
 
-# `--config data=path/to/file.csv target=column`: study that file alone (rewrites the config).
-include: "workflow/rules/user_data.smk"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problems.smk"
-include: "workflow/rules/saddles.smk"
-include: "workflow/rules/flow.smk"
-include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/convergence.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/paper_common.smk"
-include: "workflow/rules/paper.smk"
-include: "workflow/rules/studies_common.smk"
 include: "workflow/rules/studies.smk"
 
 
@@ -42,5 +54,3 @@ rule all:
     default_target: True
     input:
         all_targets(),
-        report_targets(),
-        study_targets(),

@@ -88,10 +88,12 @@ def test_lint():
 def test_dry_run(tmp_path, name):
     jobs = dry_run_jobs(tmp_path, REPO / "config" / name)
     cfg = yaml.safe_load((REPO / "config" / name).read_text())
-    assert jobs["make_problem"] == len(cfg["problems"]) == jobs["find_saddles"]
-    # every configured alpha is evaluated; figure-only flows (poster, NeurIPS figure) add more
-    assert jobs["simulate_flow"] >= jobs["evaluate_flow"] >= len(cfg["problems"])
-    assert jobs["plot_flow"] == len(cfg["problems"])
+    # one job per problem runs its whole sweep; the figures of one job of the figure table
+    # share a job: a handful of jobs, not one per (problem, alpha) and per figure
+    assert jobs["solve_problem"] == len(cfg["problems"])
+    assert "simulate_flows" not in jobs  # flow.alphas_per_job is null
+    assert jobs["plot_overview"] == jobs["plot_paper_figures"] == 1
+    assert sum(jobs.values()) - jobs["all"] <= 2 * len(cfg["problems"]) + 10
 
 
 def test_paper_config_has_the_study():
@@ -160,10 +162,7 @@ def test_stores_layout_and_attrs(test_run):
         for key in ("title", "source", "references", "provenance_git_commit"):
             assert ds.attrs.get(key), (path, key)
         assert ds.attrs["provenance_rule"] in {
-            "make_problem",
-            "find_saddles",
-            "simulate_flow",
-            "evaluate_flow",
+            "solve_problem",
             "fit_convergence",
             "write_lasso_path",
         }
@@ -175,8 +174,8 @@ def test_stores_layout_and_attrs(test_run):
     for stem in ("problems", "saddles", "evaluation", "convergence", "flow/fig2_left"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{stem}.{ext}").stat().st_size > 0
-    assert (workdir / "logs" / "simulate_flow").is_dir()
-    assert any((workdir / "benchmarks" / "simulate_flow").rglob("*.tsv"))
+    assert (workdir / "logs" / "solve_problem").is_dir()
+    assert any((workdir / "benchmarks" / "solve_problem").rglob("*.tsv"))
 
 
 def test_flow_jumps_match_algorithm_1(test_run):
@@ -184,9 +183,9 @@ def test_flow_jumps_match_algorithm_1(test_run):
     workdir, _ = test_run
     results = workdir / "results"
     checked = 0
-    for path in sorted((results / "flow").glob("*/log10_alpha=*.zarr")):
+    for path in sorted((results / "flow").glob("*/part*/log10_alpha=*.zarr")):
         flow = io.read_dataset(path)
-        saddles = io.read_dataset(results / "saddles" / f"{path.parent.name}.zarr")
+        saddles = io.read_dataset(results / "saddles" / f"{path.parent.parent.name}.zarr")
         t_k = saddles["jump_time"].values[1:]
         lam = float(flow["log_inv_alpha"])
         crossing = flow["crossing_time"].values
@@ -212,19 +211,18 @@ def test_nothing_to_do_after_a_run(test_run):
     assert dry_run_jobs(workdir, config) == {}
 
 
-def test_adding_an_alpha_reruns_only_its_jobs(test_run, tmp_path):
+def test_adding_an_alpha_reruns_only_that_problems_sweep(test_run, tmp_path):
+    """fig2_left's sweep and what reads it; tiny's sweep and its Lasso path stay."""
     workdir, config = test_run
     cfg = yaml.safe_load(config.read_text())
     cfg["problems"]["fig2_left"]["log10_alpha"].append(-1000)
     jobs = dry_run_jobs(workdir, write_config(tmp_path / "more.yaml", cfg))
     assert jobs == {
-        "simulate_flow": 1,
-        "evaluate_flow": 1,
+        "solve_problem": 1,
         "fit_convergence": 1,
-        "plot_evaluation": 1,
-        "plot_convergence": 1,
-        "plot_jump_time_errors": 1,
-        "plot_distance_metrics": 1,
+        "plot_overview": 1,
+        "plot_paper_figures": 1,
+        "plot_convergence_figures": 1,
         "all": 1,
     }
 
@@ -234,22 +232,51 @@ def test_editing_one_problem_reruns_only_its_jobs(test_run, tmp_path):
     cfg = yaml.safe_load(config.read_text())
     cfg["problems"]["tiny"]["generate"]["seed"] = 2
     jobs = dry_run_jobs(workdir, write_config(tmp_path / "edit.yaml", cfg))
-    n_tiny = len(cfg["problems"]["tiny"]["log10_alpha"])
+    # fig2_left's sweep and its convergence fit stay
     assert jobs == {
-        "make_problem": 1,
-        "find_saddles": 1,
-        "simulate_flow": n_tiny,
-        "evaluate_flow": n_tiny,
-        "plot_problems": 1,
-        "plot_saddles": 1,
-        "plot_flow": 1,
-        "plot_evaluation": 1,
-        "plot_neurips_figure1": 1,
+        "solve_problem": 1,
         "write_lasso_path": 1,
-        "plot_lasso_comparison": 1,
-        "plot_activation_timeline": 1,
+        "plot_overview": 1,
+        "plot_paper_figures": 1,
+        "plot_convergence_figures": 1,
         "all": 1,
     }
+
+
+def _manifest(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(versions, {relative path: sha256}) of a sha256 manifest with a '# versions:' line."""
+    versions, hashes = {}, {}
+    for line in path.read_text().splitlines():
+        if line.startswith("# versions:"):
+            versions = dict(item.split("=") for item in line.split(":", 1)[1].split())
+        elif line and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            hashes[name] = digest
+    return versions, hashes
+
+
+def test_outputs_are_byte_identical_to_the_reference(test_run):
+    """Every figure, caption and table of config/test.yaml has the bytes it had before the
+    pipeline was restructured into batched jobs: only the glue changed, not what it draws."""
+    import matplotlib
+    import scipy
+
+    workdir, _ = test_run
+    versions, reference = _manifest(REPO / "tests" / "data" / "test_config_outputs.sha256")
+    installed = {
+        "matplotlib": matplotlib.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+    if installed != versions:
+        pytest.skip(f"reference recorded with {versions}, installed {installed}")
+    differ = [
+        name
+        for name, digest in reference.items()
+        if hashlib.sha256((workdir / name).read_bytes()).hexdigest() != digest
+    ]
+    assert not differ, differ
+    assert sum(name.endswith(".png") for name in reference) >= 14
 
 
 @pytest.mark.slow
@@ -264,3 +291,74 @@ def test_same_config_gives_identical_bytes(test_run, tmp_path):
     differ = sorted(k for k in first if first[k] != second[k])
     assert not differ, differ
     assert sum(k.endswith(".png") for k in first) >= 10  # the figures were compared too
+
+
+def _repo_copy(dest: Path) -> Path:
+    """A copy of the repository's files (tracked and new, as git lists them) at ``dest``."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in listed:
+        source = REPO / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def test_library_edits_rerun_the_jobs_that_use_them(test_run, tmp_path):
+    """An edit to a module of src/dln reruns the jobs whose scripts import it, and no other
+    (each rule's `code` params entry hashes the modules its script imports)."""
+    workdir, config = test_run
+    repo = _repo_copy(tmp_path / "repo")
+    env = {**ENV, "PYTHONPATH": str(repo / "src")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile")]
+        cmd += ["-d", str(workdir), "--configfile", str(config), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=repo)
+
+    def dry_run() -> dict[str, int]:
+        out = run("-n", "--quiet", "rules")
+        assert out.returncode == 0, out.stdout + out.stderr
+        lines = out.stdout.splitlines()
+        if "Job stats:" not in lines:
+            return {}
+        counts = {}
+        for line in lines[lines.index("Job stats:") + 3 :]:
+            parts = line.split()
+            if len(parts) != 2 or not parts[1].isdigit():
+                break
+            counts[parts[0]] = int(parts[1])
+        counts.pop("total", None)
+        return counts
+
+    # The figure jobs read their caption templates from the copy now (a new input path), so
+    # they run once; then nothing is left to do.
+    out = run("--cores", "2")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert dry_run() == {}
+    edits = {
+        # the Lasso path only: its own job and the figure job that draws it
+        "baselines.py": {"write_lasso_path": 1, "plot_paper_figures": 1, "all": 1},
+        # every figure job, no numerics
+        "plotting.py": {
+            "plot_overview": 1,
+            "plot_paper_figures": 1,
+            "plot_convergence_figures": 1,
+            "all": 1,
+        },
+    }
+    for module, expected in edits.items():
+        path = repo / "src" / "dln" / module
+        original = path.read_text()
+        path.write_text(original + "\n# an edit\n")
+        assert dry_run() == expected, module
+        path.write_text(original)
+    path = repo / "src" / "dln" / "flow.py"
+    path.write_text(path.read_text() + "\n# an edit\n")
+    jobs = dry_run()
+    assert jobs["solve_problem"] == 2 and jobs["fit_convergence"] == 1, jobs

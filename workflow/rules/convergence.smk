@@ -1,8 +1,12 @@
+# The convergence in alpha of each problem with at least convergence.min_alphas alphas:
+# log-log fits of the flow-versus-limit errors against log(1/alpha).
+
+
 rule fit_convergence:
     input:
         evaluations=problem_evaluations,
     output:
-        convergence=directory("results/convergence/{problem}.zarr"),
+        convergence=directory(Paths.convergence),
     log:
         "logs/fit_convergence/{problem}.log",
     benchmark:
@@ -13,5 +17,8 @@ rule fit_convergence:
     resources:
         mem_mb=800,
         runtime=2,
+    params:
+        convergence=convergence_params,
+        code=code("fit_convergence"),
     script:
         "../scripts/fit_convergence.py"

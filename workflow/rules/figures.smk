@@ -1,101 +1,54 @@
-rule plot_problems:
+# The figure rules, generated from the figure table (dln.pipeline.figures.FIGURES): one rule
+# per job of the table, drawing every figure of that job that the configuration asks for
+# (the figures of one job read the same stores). Each figure is written as PNG and PDF, and
+# report figures also get their caption (workflow/report/captions/<name>.rst filled with
+# numbers read from the stores), which `snakemake --report` shows next to the figure.
+
+
+for figure_job in figure_table.jobs(PLAN):
+
+    rule:
+        name:
+            figure_job
+        input:
+            **figure_job_inputs(figure_job),
+        output:
+            **figure_job_outputs(figure_job),
+        log:
+            f"logs/{figure_job}/{figure_job}.log",
+        benchmark:
+            f"benchmarks/{figure_job}/{figure_job}.tsv"
+        conda:
+            CONDA_ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            figures=figure_job_params(figure_job),
+            code=figure_job_code(figure_job),
+        script:
+            "../scripts/plot_figures.py"
+
+
+# The LARS-Lasso path of a problem on its flows' time grid, for the Lasso comparison figure.
+rule write_lasso_path:
     input:
-        problems=all_problem_stores,
-        saddles=all_saddles_stores,
+        problem=Paths.problem,
+        saddles=Paths.saddles,
     output:
-        png="results/figures/problems.png",
-        pdf="results/figures/problems.pdf",
+        lasso=directory(Paths.lasso),
     log:
-        "logs/plot_problems/plot_problems.log",
+        "logs/write_lasso_path/{problem}.log",
+    benchmark:
+        "benchmarks/write_lasso_path/{problem}.tsv"
     conda:
         CONDA_ENV
-    threads: 1
     resources:
-        mem_mb=800,
-        runtime=3,
+        mem_mb=1000,
+        runtime=5,
     params:
-        figure=figure_params,
+        lasso=lasso_params,
+        code=code("write_lasso_path"),
     script:
-        "../scripts/plot_problems.py"
-
-
-rule plot_saddles:
-    input:
-        saddles=all_saddles_stores,
-    output:
-        png="results/figures/saddles.png",
-        pdf="results/figures/saddles.pdf",
-    log:
-        "logs/plot_saddles/plot_saddles.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=800,
-        runtime=3,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_saddles.py"
-
-
-rule plot_flow:
-    input:
-        saddles="results/saddles/{problem}.zarr",
-        flows=plotted_flows,
-    output:
-        png="results/figures/flow/{problem}.png",
-        pdf="results/figures/flow/{problem}.pdf",
-    log:
-        "logs/plot_flow/{problem}.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=800,
-        runtime=3,
-    params:
-        figure=figure_params,
-        time_spacing=lookup(dpath="{problem}/time/spacing", within=PROBLEMS),
-    script:
-        "../scripts/plot_flow.py"
-
-
-rule plot_evaluation:
-    input:
-        evaluations=all_evaluation_stores,
-    output:
-        png="results/figures/evaluation.png",
-        pdf="results/figures/evaluation.pdf",
-    log:
-        "logs/plot_evaluation/plot_evaluation.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=800,
-        runtime=3,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_evaluation.py"
-
-
-rule plot_convergence:
-    input:
-        convergence=all_convergence_stores,
-    output:
-        png="results/figures/convergence.png",
-        pdf="results/figures/convergence.pdf",
-    log:
-        "logs/plot_convergence/plot_convergence.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=800,
-        runtime=3,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_convergence.py"
+        "../scripts/write_lasso_path.py"

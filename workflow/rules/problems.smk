@@ -1,17 +1,58 @@
-rule make_problem:
+# One job per problem: the problem store, Algorithm 1 (saddles store with the minimum-l1 LP
+# check), and the problem's alpha sweep: one flow store and, for the problem's own alphas, one
+# evaluation store per alpha (directories part0). With `flow.alphas_per_job` set, the sweep is
+# split: solve_problem then writes empty part0 directories and simulate_flows runs the chunks
+# (parts 1, 2, ...), each as its own job (for big problems on a cluster).
+
+
+rule solve_problem:
     input:
         data=data_file,
     output:
-        problem=directory("results/problems/{problem}.zarr"),
+        problem=directory(Paths.problem),
+        saddles=directory(Paths.saddles),
+        flows=directory(Paths.flow_dir.replace("{part}", "0")),
+        evaluations=directory(Paths.evaluation_dir.replace("{part}", "0")),
     log:
-        "logs/make_problem/{problem}.log",
+        "logs/solve_problem/{problem}.log",
+    benchmark:
+        "benchmarks/solve_problem/{problem}.tsv"
     conda:
         CONDA_ENV
     threads: 1
     resources:
-        mem_mb=600,
-        runtime=2,
+        mem_mb=1000,
+        runtime=sweep_runtime,
     params:
         source=problem_source,
+        saddles=saddle_params,
+        sweep=sweep_params,
+        code=code("solve_problem"),
     script:
-        "../scripts/make_problem.py"
+        "../scripts/solve_problem.py"
+
+
+rule simulate_flows:
+    input:
+        problem=Paths.problem,
+        saddles=Paths.saddles,
+    output:
+        flows=directory(Paths.flow_dir),
+        evaluations=directory(Paths.evaluation_dir),
+    log:
+        "logs/simulate_flows/{problem}/part{part}.log",
+    benchmark:
+        "benchmarks/simulate_flows/{problem}/part{part}.tsv"
+    wildcard_constraints:
+        part="[1-9][0-9]*",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=sweep_runtime,
+    params:
+        sweep=sweep_params,
+        code=code("simulate_flows"),
+    script:
+        "../scripts/simulate_flows.py"

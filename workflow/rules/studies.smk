@@ -1,15 +1,16 @@
-# The practitioner's studies (config key `studies`, dln.studies): label noise, initialisation,
-# finite step size and the baselines (Lasso, OMP). Functions and configuration checks:
-# workflow/rules/studies_common.smk.
+# The practitioner's studies (config key `studies`, dln.studies): how robust the activation
+# order is to label noise and to the initialisation, where gradient descent with a finite step
+# departs from the flow, and how the saddles compare with the Lasso path and orthogonal matching
+# pursuit. Each study reads the store of a configured problem and writes one Zarr store and a
+# CSV table; their figures are drawn by the job plot_study_figures of the figure table.
 
 
-# ---------------------------------------------------------------------------- studies
 rule run_noise_study:
     input:
         problem=study_problem("label_noise"),
     output:
-        study=directory("results/studies/label_noise.zarr"),
-        table="results/tables/label_noise.csv",
+        study=directory(Paths.study.format(kind="label_noise")),
+        table=Paths.table.format(stem="label_noise"),
     log:
         "logs/run_noise_study/run_noise_study.log",
     benchmark:
@@ -21,6 +22,7 @@ rule run_noise_study:
         runtime=10,
     params:
         study=study_params("label_noise"),
+        code=code("run_noise_study"),
     script:
         "../scripts/run_noise_study.py"
 
@@ -29,8 +31,8 @@ rule run_initialisation_study:
     input:
         problem=study_problem("initialisation"),
     output:
-        study=directory("results/studies/initialisation.zarr"),
-        table="results/tables/initialisation.csv",
+        study=directory(Paths.study.format(kind="initialisation")),
+        table=Paths.table.format(stem="initialisation"),
     log:
         "logs/run_initialisation_study/run_initialisation_study.log",
     benchmark:
@@ -42,6 +44,7 @@ rule run_initialisation_study:
         runtime=20,
     params:
         study=study_params("initialisation"),
+        code=code("run_initialisation_study"),
     script:
         "../scripts/run_initialisation_study.py"
 
@@ -50,8 +53,8 @@ rule run_step_size_study:
     input:
         problem=study_problem("step_size"),
     output:
-        study=directory("results/studies/step_size.zarr"),
-        table="results/tables/step_size.csv",
+        study=directory(Paths.study.format(kind="step_size")),
+        table=Paths.table.format(stem="step_size"),
     log:
         "logs/run_step_size_study/run_step_size_study.log",
     benchmark:
@@ -63,17 +66,18 @@ rule run_step_size_study:
         runtime=20,
     params:
         study=study_params("step_size"),
+        code=code("run_step_size_study"),
     script:
         "../scripts/run_step_size_study.py"
 
 
 rule compare_baselines:
     input:
-        problem="results/problems/{problem}.zarr",
+        problem=Paths.problem,
     output:
-        study=directory("results/studies/baselines/{problem}.zarr"),
-        table="results/tables/baselines/{problem}.csv",
-        saddle_table="results/tables/saddles/{problem}.csv",
+        study=directory(Paths.baselines),
+        table=Paths.baselines_table,
+        saddle_table=Paths.saddles_table,
     log:
         "logs/compare_baselines/{problem}.log",
     benchmark:
@@ -85,98 +89,6 @@ rule compare_baselines:
         runtime=5,
     params:
         max_saddles=baseline_max_saddles,
+        code=code("compare_baselines"),
     script:
         "../scripts/compare_baselines.py"
-
-
-# ---------------------------------------------------------------------------- figures
-rule plot_noise_study:
-    input:
-        study="results/studies/label_noise.zarr",
-        template=CAPTIONS / "noise_study.rst",
-    output:
-        **report_figure(
-            "studies/label_noise",
-            category=CATEGORY_STUDIES,
-            subcategory="robustness of the activation order",
-        ),
-    log:
-        "logs/plot_noise_study/plot_noise_study.log",
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_noise_study.py"
-
-
-rule plot_initialisation_study:
-    input:
-        study="results/studies/initialisation.zarr",
-        template=CAPTIONS / "initialisation_study.rst",
-    output:
-        **report_figure(
-            "studies/initialisation",
-            category=CATEGORY_STUDIES,
-            subcategory="robustness of the activation order",
-        ),
-    log:
-        "logs/plot_initialisation_study/plot_initialisation_study.log",
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_initialisation_study.py"
-
-
-rule plot_step_size_study:
-    input:
-        study="results/studies/step_size.zarr",
-        template=CAPTIONS / "step_size_study.rst",
-    output:
-        **report_figure(
-            "studies/step_size",
-            category=CATEGORY_STUDIES,
-            subcategory="gradient descent versus the flow",
-        ),
-    log:
-        "logs/plot_step_size_study/plot_step_size_study.log",
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_step_size_study.py"
-
-
-rule plot_baselines:
-    input:
-        studies=baseline_stores,
-        template=CAPTIONS / "baselines.rst",
-    output:
-        **report_figure(
-            "studies/baselines",
-            category=CATEGORY_STUDIES,
-            subcategory="saddles, Lasso and OMP",
-        ),
-    log:
-        "logs/plot_baselines/plot_baselines.log",
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        figure=figure_params,
-    script:
-        "../scripts/plot_baselines.py"

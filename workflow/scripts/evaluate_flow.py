@@ -1,4 +1,4 @@
-"""Rule evaluate_flow: one flow against the limit process of Algorithm 1."""
+"""Sweep step: one flow against the limit process of Algorithm 1."""
 
 import logging
 
@@ -60,21 +60,3 @@ def main(
         "flow_settings": flow_settings,
     }
     io.write_dataset(ds, output, rule=rule, params=params)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, job_context
-
-    configure_logging(snakemake.log[0])
-    with job_context(
-        snakemake.rule,
-        problem=snakemake.wildcards.problem,
-        log10_alpha=snakemake.wildcards.log10_alpha,
-    ):
-        main(
-            saddles=snakemake.input.saddles,
-            flow=snakemake.input.flow,
-            output=snakemake.output.evaluation,
-            rule=snakemake.rule,
-            **snakemake.params.evaluate,
-        )

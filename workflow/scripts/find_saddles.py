@@ -1,4 +1,4 @@
-"""Rule find_saddles: Algorithm 1 (saddles and jump times) plus the LP endpoint check."""
+"""Sweep step: Algorithm 1 (saddles and jump times) plus the LP endpoint check."""
 
 import logging
 
@@ -31,16 +31,3 @@ def main(
     log.info("LP relative difference %.3g", float(out["lp_relative_difference"]))
     params = {"problem": ds.attrs.get("problem", ""), "scales": scales, "max_saddles": max_saddles}
     io.write_dataset(out, output, rule=rule, params=params)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, job_context
-
-    configure_logging(snakemake.log[0])
-    with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
-        main(
-            problem=snakemake.input.problem,
-            output=snakemake.output.saddles,
-            rule=snakemake.rule,
-            **snakemake.params.saddles,
-        )

@@ -31,7 +31,7 @@ if __name__ == "__main__":
     configure_logging(snakemake.log[0])
     with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
         main(
-            evaluations=list(snakemake.input.evaluations),
+            evaluations=snakemake.params.convergence["evaluations"],
             output=snakemake.output.convergence,
             problem=snakemake.wildcards.problem,
             rule=snakemake.rule,

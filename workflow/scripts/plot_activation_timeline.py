@@ -1,4 +1,4 @@
-"""Rule plot_activation_timeline: when each feature enters and leaves the support, and its sign.
+"""Figure: when each feature enters and leaves the support, and its sign.
 
 One panel per problem (features ever active in the limit of Algorithm 1, bars coloured by
 sign) and the same information as a CSV table, one row per support interval of a feature.
@@ -92,20 +92,3 @@ def main(
         for r in rows:
             writer.writerow([_cell(r[c]) for c in COLUMNS])
     write_caption(template, caption, problem_list="\n".join(lines), n_rows=len(rows))
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        problems=list(snakemake.input.problems),
-        saddles=list(snakemake.input.saddles),
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        table=snakemake.output.table,
-        caption=snakemake.output.caption,
-        time_scales=snakemake.params.time_scales,
-        **snakemake.params.figure,
-    )

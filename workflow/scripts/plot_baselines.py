@@ -1,4 +1,4 @@
-"""Rule plot_baselines: entry orders of saddles, Lasso and OMP, and loss against l1 norm,
+"""Figure: entry orders of saddles, Lasso and OMP, and loss against l1 norm,
 one row per problem."""
 
 import numpy as np
@@ -51,17 +51,3 @@ def main(*, studies: list, png: str, pdf: str, caption: str, template: str, dpi:
     fig.suptitle("Saddles, Lasso path and OMP: the order features enter", fontsize="medium")
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
     write_caption(template, caption, problem_list="\n".join(lines))
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        studies=list(snakemake.input.studies),
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.figure,
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_convergence: log-log errors against log(1/alpha) with fitted slopes."""
+"""Figure: log-log errors against log(1/alpha) with fitted slopes."""
 
 from dln import io, plotting
 
@@ -12,15 +12,3 @@ def main(*, convergence: list[str], png: str, pdf: str, dpi: int = 150):
         plotting.plot_convergence(ds, row[0])
         plotting.plot_convergence_metrics(ds, row[1])
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        convergence=list(snakemake.input.convergence),
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        **snakemake.params.figure,
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_convergence_coordinates: one problem's coordinates for several alphas.
+"""Figure: one problem's coordinates for several alphas.
 
 One panel per coordinate that is active in the limit: the flow for every configured alpha
 (light to dark as alpha shrinks) over the limit process in black, so that the convergence
@@ -60,10 +60,3 @@ def main(
         **flow_summary(stores),
         features=", ".join(names[j] for j in np.asarray(active)),
     )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, flow_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(**flow_figure_kwargs(snakemake))

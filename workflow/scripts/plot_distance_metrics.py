@@ -1,4 +1,4 @@
-"""Rule plot_distance_metrics: distances of the flow to the limit against log(1/alpha).
+"""Figure: distances of the flow to the limit against log(1/alpha).
 
 Three log-log panels: the sup distance outside windows around the jumps, the time-integrated
 distance and the sup error in the dual variable ``s``; one series per problem, with the
@@ -55,16 +55,3 @@ def main(
             f"log(1/α) from {fmt(lam[0])} to {fmt(lam[-1])}): " + "; ".join(parts)
         )
     write_caption(template, caption, problem_list="\n".join(lines))
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, report_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(
-        **report_figure_kwargs(
-            snakemake,
-            convergence=list(snakemake.input.convergence),
-            problems=list(snakemake.input.problems),
-        )
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_evaluation: distance of each flow to its limit, one panel per problem."""
+"""Figure: distance of each flow to its limit, one panel per problem."""
 
 import math
 
@@ -23,15 +23,3 @@ def main(*, evaluations: list[str], png: str, pdf: str, dpi: int = 150):
     for ax in list(axes.flat)[len(by_problem) :]:
         ax.set_axis_off()
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        evaluations=list(snakemake.input.evaluations),
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        **snakemake.params.figure,
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_flow: one problem's flows over the limit process (the paper's Figures 1-2)."""
+"""Figure: one problem's flows over the limit process (the paper's Figures 1-2)."""
 
 from dln import io, plotting
 
@@ -36,17 +36,3 @@ def main(
             ax.set_xscale("log")
             ax.set_xlim(float(stores[0]["time"].values[0]), t_max)
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        saddles=snakemake.input.saddles,
-        flows=list(snakemake.input.flows),
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        time_spacing=snakemake.params.time_spacing,
-        **snakemake.params.figure,
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_initialisation_study: random directions (jump-time errors, rank agreement against
+"""Figure: random directions (jump-time errors, rank agreement against
 log(1/alpha)) and per-coordinate scales (weighted endpoints against the weighted LP)."""
 
 import numpy as np
@@ -48,18 +48,4 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
         n_jumps=int(t_k.size),
         direction_list="\n".join(direction_lines),
         scale_list="\n".join(scale_lines) if scale_lines else "- (no scale vectors configured)",
-    )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        study=snakemake.input.study,
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.figure,
     )

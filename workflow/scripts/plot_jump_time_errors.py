@@ -1,4 +1,4 @@
-"""Rule plot_jump_time_errors: jump time errors against log(1/alpha), one panel per problem.
+"""Figure: jump time errors against log(1/alpha), one panel per problem.
 
 Log-log: the measured ``|t_k^alpha - t_k|`` of every jump ``k``, the fitted lines of the
 convergence stores (slopes in the legend) and a ``C / log(1/alpha)`` reference line.
@@ -44,16 +44,3 @@ def main(
         )
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
     write_caption(template, caption, problem_list="\n".join(lines))
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, report_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(
-        **report_figure_kwargs(
-            snakemake,
-            convergence=list(snakemake.input.convergence),
-            problems=list(snakemake.input.problems),
-        )
-    )

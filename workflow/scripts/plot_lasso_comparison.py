@@ -1,4 +1,4 @@
-"""Rule plot_lasso_comparison: the saddles of Algorithm 1 beside the Lasso path.
+"""Figure: the saddles of Algorithm 1 beside the Lasso path.
 
 Left: the limit process ``beta°(t)`` (the saddles, piecewise constant, jump times dashed);
 right: the Lasso solution at ``lam = 1/t`` (piecewise affine in ``lam``, knots dotted), on
@@ -102,18 +102,4 @@ def main(
         lasso_at_t_max=sparse_vector(
             np.where(np.abs(las["beta"].values[-1]) > 1e-9, las["beta"].values[-1], 0), names
         ),
-    )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, report_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(
-        **report_figure_kwargs(
-            snakemake,
-            problem=snakemake.input.problem,
-            saddles=snakemake.input.saddles,
-            lasso=snakemake.input.lasso,
-        )
     )

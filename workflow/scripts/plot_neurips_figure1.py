@@ -1,4 +1,4 @@
-"""Rule plot_neurips_figure1: the NeurIPS version's Figure 1, three panels.
+"""Figure: the NeurIPS version's Figure 1, three panels.
 
 Training loss against time (a staircase, with the limit's plateau levels), the coordinates
 against time, and the trajectory in the space of the three coordinates that move, with the
@@ -79,10 +79,3 @@ def main(
             + "."
         ),
     )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, flow_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(**flow_figure_kwargs(snakemake))

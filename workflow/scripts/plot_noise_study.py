@@ -1,4 +1,4 @@
-"""Rule plot_noise_study: rank agreement and jump times of Algorithm 1 under label noise."""
+"""Figure: rank agreement and jump times of Algorithm 1 under label noise."""
 
 import numpy as np
 
@@ -42,18 +42,4 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
         clean_jump_times=fmt_list(ds["clean_jump_time"].values[:8], 3)
         + (" ..." if ds.sizes["clean_jump"] > 8 else ""),
         level_list="\n".join(lines),
-    )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        study=snakemake.input.study,
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.figure,
     )

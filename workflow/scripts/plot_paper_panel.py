@@ -1,4 +1,4 @@
-"""Rules plot_figure1_left, plot_figure1_right, plot_figure2_left, plot_figure2_right.
+"""Figures figure1_left, figure1_right, figure2_left, figure2_right of the figure table.
 
 The paper's coordinate panels (arXiv v1, Figures 1 and 2): each coordinate of the flow
 ``beta~(t)`` in colour over the limit process of Algorithm 1 in black, in accelerated time;
@@ -57,10 +57,3 @@ def main(
         t_max=f"{t[-1]:g}",
         time_scale=time_scale,
     )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, flow_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(**flow_figure_kwargs(snakemake))

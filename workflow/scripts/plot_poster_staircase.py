@@ -1,4 +1,4 @@
-"""Rule plot_poster_staircase: the poster's picture, loss curves from large to tiny alpha.
+"""Figure: the poster's picture, loss curves from large to tiny alpha.
 
 The training loss of the flow for every configured alpha on one axis, light (large alpha) to
 dark (small alpha), over the limit staircase of Algorithm 1: the staircase emerges as
@@ -46,10 +46,3 @@ def main(
         plateau_losses=fmt_list(sad["loss"].values),
         n_alphas=len(stores),
     )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, flow_figure_kwargs
-
-    configure_logging(snakemake.log[0])
-    main(**flow_figure_kwargs(snakemake))

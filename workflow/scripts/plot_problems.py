@@ -1,4 +1,4 @@
-"""Rule plot_problems: beta* (or X^T y / n) and the min-l1 endpoint of every problem."""
+"""Figure: beta* (or X^T y / n) and the min-l1 endpoint of every problem."""
 
 import math
 
@@ -15,16 +15,3 @@ def main(*, problems: list[str], saddles: list[str], png: str, pdf: str, dpi: in
     for ax in list(axes.flat)[len(problems) :]:
         ax.set_axis_off()
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        problems=list(snakemake.input.problems),
-        saddles=list(snakemake.input.saddles),
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        **snakemake.params.figure,
-    )

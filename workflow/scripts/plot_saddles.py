@@ -1,4 +1,4 @@
-"""Rule plot_saddles: the loss staircase of Algorithm 1 for every problem."""
+"""Figure: the loss staircase of Algorithm 1 for every problem."""
 
 import math
 
@@ -15,15 +15,3 @@ def main(*, saddles: list[str], png: str, pdf: str, dpi: int = 150):
     for ax in list(axes.flat)[len(saddles) :]:
         ax.set_axis_off()
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        saddles=list(snakemake.input.saddles),
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        **snakemake.params.figure,
-    )

@@ -1,4 +1,4 @@
-"""Rule plot_step_size_study: GD with each step size against the flow at one alpha."""
+"""Figure: GD with each step size against the flow at one alpha."""
 
 import numpy as np
 
@@ -61,18 +61,4 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
         log_inv_alpha=fmt(float(ds["log_inv_alpha"])),
         shown_step=fmt(steps[shown]),
         step_list="\n".join(lines),
-    )
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging
-
-    configure_logging(snakemake.log[0])
-    main(
-        study=snakemake.input.study,
-        template=snakemake.input.template,
-        png=snakemake.output.png,
-        pdf=snakemake.output.pdf,
-        caption=snakemake.output.caption,
-        **snakemake.params.figure,
     )

@@ -1,24 +1,13 @@
-"""Rule simulate_flow: the finite-alpha flow of one (problem, alpha) in accelerated time."""
+"""Sweep step: the finite-alpha flow of one (problem, alpha) in accelerated time."""
 
 import logging
-
-import numpy as np
 
 from dln import io
 from dln.evaluate import plateau_midpoints
 from dln.flow import simulate_flow
+from dln.pipeline.paths import time_grid
 
 log = logging.getLogger("dln.workflow.simulate_flow")
-
-
-def time_grid(time: dict, last_jump: float) -> np.ndarray:
-    """The accelerated-time grid of a ``problems.<name>.time`` config entry."""
-    t_max = time.get("t_max")
-    if t_max is None:
-        t_max = time["t_max_factor"] * last_jump if last_jump > 0 else 1.0
-    if time["spacing"] == "log":
-        return np.geomspace(time["t_min"], t_max, time["num"])
-    return np.linspace(time["t_min"], t_max, time["num"])
 
 
 def main(
@@ -80,22 +69,3 @@ def main(
         **solver,
     }
     io.write_dataset(ds, output, rule=rule, params=params)
-
-
-if __name__ == "__main__":
-    from _helpers import configure_logging, job_context
-
-    configure_logging(snakemake.log[0])
-    with job_context(
-        snakemake.rule,
-        problem=snakemake.wildcards.problem,
-        log10_alpha=snakemake.wildcards.log10_alpha,
-    ):
-        main(
-            problem=snakemake.input.problem,
-            saddles=snakemake.input.saddles,
-            output=snakemake.output.flow,
-            log10_alpha=snakemake.wildcards.log10_alpha,
-            rule=snakemake.rule,
-            **snakemake.params.flow,
-        )

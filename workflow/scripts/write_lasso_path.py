@@ -13,22 +13,13 @@ import numpy as np
 
 from dln import io
 from dln.baselines import lasso_coefficients, lasso_path
+from dln.pipeline.paths import time_grid
 
 log = logging.getLogger("dln.workflow.write_lasso_path")
 
 # The first knot and the first jump time are both 1 / ||X^T y / n||_inf, computed by two
 # different codes; they agree to rounding.
 FIRST_KNOT_RTOL = 1e-9
-
-
-def time_grid(time: dict, last_time: float) -> np.ndarray:
-    """The accelerated-time grid of a ``problems.<name>.time`` config entry (as for flows)."""
-    t_max = time.get("t_max")
-    if t_max is None:
-        t_max = time["t_max_factor"] * last_time if last_time > 0 else 1.0
-    if time["spacing"] == "log":
-        return np.geomspace(time["t_min"], t_max, time["num"])
-    return np.linspace(time["t_min"], t_max, time["num"])
 
 
 def main(*, problem: str, saddles: str, output: str, time: dict, rule: str = "write_lasso_path"):

@@ -1,0 +1,156 @@
+"""The library code a workflow script runs, as one hash per script.
+
+Snakemake reruns a job when its script changes (the ``code`` rerun trigger), but not when a
+module of ``dln`` that the script imports changes. Every rule therefore carries a ``code``
+params entry: the SHA-256 of the source of every module the script imports, followed
+transitively through ``dln`` and through the helper modules of ``workflow/scripts``. Imports are
+read from the source (:mod:`ast`), nothing is executed, so this costs milliseconds at parse
+time. An edit to ``dln/flow.py`` reruns the jobs whose scripts reach it, and nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import cache
+from pathlib import Path
+
+# The root of the installed package (src/dln).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def _module_file(name: str, scripts_dir: Path) -> Path | None:
+    """Source file of module ``name`` if it belongs to ``dln`` or to the scripts directory."""
+    parts = name.split(".")
+    if parts[0] == "dln":
+        base = PACKAGE_DIR.joinpath(*parts[1:])
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+    if len(parts) == 1:
+        candidate = scripts_dir / f"{name}.py"
+        return candidate if candidate.is_file() else None
+    return None
+
+
+@cache
+def _lazy_exports() -> dict[str, str]:
+    """``dln``'s lazily imported public names: ``{"saddle_jumps": "dln.saddles", ...}``."""
+    tree = ast.parse((PACKAGE_DIR / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets
+        ):
+            return dict(ast.literal_eval(node.value))
+    return {}
+
+
+def _package_of(path: Path) -> str | None:
+    """Dotted package of a file inside ``dln`` (for relative imports), else None."""
+    try:
+        rel = path.resolve().relative_to(PACKAGE_DIR.parent)
+    except ValueError:
+        return None
+    parts = list(rel.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    else:
+        parts.pop()
+    return ".".join(parts)
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (never run)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                todo.extend(child.orelse)
+                continue
+            todo.append(child)
+
+
+def _imports(path: Path) -> set[str]:
+    """Dotted names of every module imported anywhere in ``path`` (also inside functions).
+
+    ``from dln import flow`` yields both ``dln`` and ``dln.flow``: a name imported from a
+    package may be a submodule, and the package's own file is counted as well.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = _package_of(path)
+    names: set[str] = set()
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level and package is not None:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, module] if module else base)
+            if not module:
+                continue
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@cache
+def _closure(script: Path, scripts_dir: Path) -> tuple[Path, ...]:
+    """Every ``dln`` module and helper script reachable from ``script`` by imports, sorted."""
+    seen: set[Path] = set()
+    todo = [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _imports(path):
+            # importing dln.a.b runs dln/__init__.py and dln/a/__init__.py too
+            parts = name.split(".")
+            if len(parts) == 2 and parts[0] == "dln" and parts[1] in _lazy_exports():
+                parts = _lazy_exports()[parts[1]].split(".")  # `from dln import saddle_jumps`
+            for i in range(1, len(parts) + 1):
+                found = _module_file(".".join(parts[:i]), scripts_dir)
+                if found is not None and found not in seen:
+                    todo.append(found)
+    seen.discard(script)
+    return tuple(sorted(seen))
+
+
+def modules_used(script: str | Path) -> list[str]:
+    """The files (relative names) whose edits rerun the jobs of ``script``; for docs and tests."""
+    script = Path(script).resolve()
+    root = PACKAGE_DIR.parent
+    out = []
+    for path in _closure(script, script.parent):
+        try:
+            out.append(str(path.relative_to(root)))
+        except ValueError:
+            out.append(str(path.relative_to(script.parent.parent)))
+    return out
+
+
+def code_hash(script: str | Path, *, include_self: bool = False) -> str:
+    """SHA-256 (hex) of the sources of every module ``script`` imports, transitively.
+
+    The script itself is left out unless ``include_self`` (Snakemake's own ``code`` trigger
+    covers a rule's script, not the scripts it loads by name). The hash covers file names and
+    contents, so renaming or moving a module changes it too.
+    """
+    script = Path(script).resolve()
+    digest = hashlib.sha256()
+    root = PACKAGE_DIR.parent
+    files = _closure(script, script.parent)
+    for path in (script, *files) if include_self else files:
+        try:
+            name = path.relative_to(root)
+        except ValueError:
+            name = Path(path.name)
+        digest.update(str(name).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()

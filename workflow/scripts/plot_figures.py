@@ -1,0 +1,37 @@
+"""The figure rules of the figure table (dln.pipeline.figures): draw every figure of one job.
+
+Each figure is drawn by the ``main(...)`` of its own script in this directory, called with
+the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
+template; one Python start-up serves all the figures of the job.
+"""
+
+import importlib
+import logging
+import time
+
+log = logging.getLogger("dln.workflow.plot_figures")
+
+
+def main(*, figures: list[dict], templates: dict[str, str]) -> None:
+    for fig in figures:
+        kwargs = dict(fig["kwargs"])
+        if fig["template"] is not None:
+            kwargs["template"] = templates[fig["template"]]
+        start = time.perf_counter()
+        importlib.import_module(fig["script"]).main(**kwargs)
+        log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging
+
+    configure_logging(snakemake.log[0])
+    figures = snakemake.params.figures
+    main(
+        figures=figures,
+        templates={
+            f["template"]: getattr(snakemake.input, f["template"])
+            for f in figures
+            if f["template"] is not None
+        },
+    )
