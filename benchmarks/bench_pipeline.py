@@ -4,14 +4,15 @@ The unit is the wall time of a fresh interpreter importing what a job script imp
 
     python -c "import snakemake.script, numpy, scipy.integrate, xarray, zarr, matplotlib.pyplot"
 
-(best of 3, measured in the same run). Then, each in its own temporary copy of the repository
-(its git-tracked files; ``--worktree`` copies the working tree's versions, uncommitted changes
-and untracked, non-ignored files included) and from an empty ``results/``:
+(best of 3, measured in the same run, before and after each configuration: its ratios use the
+mean of the two, as the machine's load drifts). Then, each in its own temporary copy of the
+repository (its git-tracked files; ``--worktree`` copies the working tree's versions,
+uncommitted changes and untracked, non-ignored files included) and from an empty ``results/``:
 
 - the default configuration (``config/config.yaml``, the paper) and the test configuration
   (``--configfile config/test.yaml``), run with ``snakemake --cores 2``: wall time and number
-  of jobs, each divided by the unit. Targets: full reproduction <= 20 start-ups, test
-  configuration <= 6;
+  of jobs, the wall time in start-ups, in total and per job. Targets: full reproduction <= 20
+  start-ups, test configuration <= 6;
 - ``snakemake -n`` on the default configuration, from empty and once its results exist: wall
   time in start-ups. Target <= 1;
 - the share of job wall time spent before the work starts: every job script logs
@@ -179,51 +180,64 @@ def report_logs(by_rule: dict) -> None:
         print(f"  {rule:<34} {len(jobs):>5} {timed:>5} {_mean(starts):>9} {_mean(works)}")
 
 
-def bench_config(name, args, opts, repo, unit, env_base, tmp_root) -> bool:
-    """Run one configuration in its own copy; print its numbers. False if a run failed."""
+def bench_config(name, args, opts, repo, unit_before, env_base, tmp_root):
+    """Run one configuration in its own copy and print its numbers, in start-ups of the mean of
+    the unit measured before and after it (the machine's load drifts). Returns (ok, unit after).
+    """
     copy = Path(tempfile.mkdtemp(prefix=f"bench_{name}_", dir=tmp_root))
     copy_repo(repo, copy, worktree=opts.worktree)
     shutil.rmtree(copy / "results", ignore_errors=True)
     shutil.rmtree(copy / "logs", ignore_errors=True)
     env = dict(env_base, PYTHONPATH=str(copy / "src"))
     base = [*opts.snakemake, "--cores", str(CORES), *args]
-    print(f"\n== {name} configuration  ({' '.join(base[len(opts.snakemake) :]) or 'defaults'})")
+    print(f"\n== {name} configuration  ({' '.join(base[len(opts.snakemake) :])})", flush=True)
     print(f"  copy: {copy}")
     try:
+        dry_empty = dry_full = planned = None
         if name == "default":
-            wall, out = run_snakemake([*base, "-n"], copy, env)
-            planned = DRY_TOTAL.findall(out)
-            print(
-                f"  snakemake -n, empty results/:  {wall:7.2f} s = {wall / unit:5.2f} start-ups "
-                f"(target <= {DRYRUN_TARGET:g}); jobs planned: "
-                f"{planned[-1] if planned else '?'}"
-            )
+            dry_empty, out = run_snakemake([*base, "-n"], copy, env)
+            found = DRY_TOTAL.findall(out)
+            planned = found[-1] if found else "?"
         wall, out = run_snakemake([*base, *opts.extra], copy, env)
-        steps, headers = count_jobs(out)
-        jobs = steps if steps is not None else headers
-        print(
-            f"  snakemake run:  {wall:7.1f} s = {wall / unit:6.1f} start-ups "
-            f"(target <= {TARGETS[name]:g})"
-        )
-        print(
-            f"  jobs:           {jobs:7d}     wall per job {wall / max(jobs, 1):5.2f} s = "
-            f"{wall / max(jobs, 1) / unit:5.2f} start-ups "
-            f"(steps line: {steps}, job headers: {headers})"
-        )
         if name == "default":
-            wall, out = run_snakemake([*base, "-n"], copy, env)
-            print(
-                f"  snakemake -n, results exist:  {wall:7.2f} s = {wall / unit:5.2f} start-ups "
-                f"(target <= {DRYRUN_TARGET:g})"
-            )
-        report_logs(read_logs(copy / "logs"))
-        return True
+            dry_full, _ = run_snakemake([*base, "-n"], copy, env)
     except RunFailed as exc:
         print(f"  FAILED: {exc}")
-        return False
-    finally:
         if not opts.keep:
             shutil.rmtree(copy, ignore_errors=True)
+        return False, unit_before
+    unit_after, _ = measure_unit(opts.python)
+    unit = (unit_before + unit_after) / 2
+    print(
+        f"  unit: {unit:.2f} s (mean of {unit_before:.2f} s before and {unit_after:.2f} s after; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
+    if dry_empty is not None:
+        print(
+            f"  snakemake -n, empty results/:  {dry_empty:7.2f} s = {dry_empty / unit:5.2f} "
+            f"start-ups (target <= {DRYRUN_TARGET:g}); jobs planned: {planned}"
+        )
+    steps, headers = count_jobs(out)
+    jobs = steps if steps is not None else headers
+    verdict = "ok" if wall / unit <= TARGETS[name] else "over"
+    print(
+        f"  snakemake run:  {wall:7.1f} s = {wall / unit:6.1f} start-ups "
+        f"(target <= {TARGETS[name]:g}: {verdict})"
+    )
+    print(
+        f"  jobs:           {jobs:7d}     wall per job {wall / max(jobs, 1):5.2f} s = "
+        f"{wall / max(jobs, 1) / unit:5.2f} start-ups "
+        f"(steps line: {steps}, job headers: {headers})"
+    )
+    if dry_full is not None:
+        print(
+            f"  snakemake -n, results exist:  {dry_full:7.2f} s = {dry_full / unit:5.2f} "
+            f"start-ups (target <= {DRYRUN_TARGET:g})"
+        )
+    report_logs(read_logs(copy / "logs"))
+    if not opts.keep:
+        shutil.rmtree(copy, ignore_errors=True)
+    return True, unit_after
 
 
 def main(argv=None) -> int:
@@ -282,7 +296,8 @@ def main(argv=None) -> int:
         for name, args in CONFIGS.items():
             if opts.only and name != opts.only:
                 continue
-            ok &= bench_config(name, args, opts, repo, unit, env_base, tmp_root)
+            passed, unit = bench_config(name, args, opts, repo, unit, env_base, tmp_root)
+            ok &= passed
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
