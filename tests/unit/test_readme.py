@@ -24,5 +24,6 @@ def test_library_page_has_examples():
 
 
 @pytest.mark.parametrize(("page", "index", "block"), EXAMPLES)
-def test_python_example_runs(page, index, block):
+def test_python_example_runs(page, index, block, monkeypatch):
+    monkeypatch.chdir(ROOT)  # examples use paths relative to the repository, as a user would
     exec(compile(block, f"{page}:block{index}", "exec"), {})
