@@ -27,11 +27,11 @@ _EXPORTS = {
     "gradient_descent": "dln.gd",
     "L1Result": "dln.lp",
     "min_l1_solution": "dln.lp",
-    "PRESETS": "dln.problems",
-    "Problem": "dln.problems",
-    "load_data": "dln.problems",
-    "make_preset": "dln.problems",
-    "make_problem": "dln.problems",
+    "PRESETS": "dln.problems.presets",
+    "Problem": "dln.problems.problem",
+    "load_data": "dln.problems.data",
+    "make_preset": "dln.problems.presets",
+    "make_problem": "dln.problems.problem",
     "SaddleLimitError": "dln.saddles",
     "SaddleResult": "dln.saddles",
     "limit_process": "dln.saddles",
@@ -58,7 +58,9 @@ if TYPE_CHECKING:  # static analysers see the names without importing at run tim
     from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
     from dln.gd import GDResult, GradientDescentError, gradient_descent  # noqa: F401
     from dln.lp import L1Result, min_l1_solution  # noqa: F401
-    from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem  # noqa: F401
+    from dln.problems.data import load_data  # noqa: F401
+    from dln.problems.presets import PRESETS, make_preset  # noqa: F401
+    from dln.problems.problem import Problem, make_problem  # noqa: F401
     from dln.saddles import (  # noqa: F401
         SaddleLimitError,
         SaddleResult,
