@@ -6,8 +6,11 @@ regularisation strength; it is passed by its logarithm ``log_inv_alpha = log(1/a
 The public names below are the numerical core: problems, Algorithm 1, the minimum-l1
 reference, the finite-alpha flow and gradient descent. They are imported lazily (PEP 562), so
 ``import dln`` costs nothing until a name is used: each pipeline job pays only for the scipy
-modules it needs. The I/O (``dln.io``, xarray/Zarr), evaluation (``dln.evaluate``) and
-plotting (``dln.plotting``) modules are imported as submodules.
+modules it needs. The rest is organised by topic and imported as submodules: the store core
+(``dln.io``, xarray/Zarr), each result type's store layout with its figures
+(``dln.problems.store``, ``dln.saddle_store``, ``dln.flow_store``, ``dln.evaluation_store``,
+``dln.convergence_store``), the evaluation (``dln.evaluate``), the baselines (``dln.baselines``:
+Lasso and OMP) and the studies (``dln.studies``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from dln import io
+from dln import flow_store, io
 from dln.evaluate import plateau_midpoints
 from dln.flow import simulate_flow
 
@@ -65,7 +65,7 @@ def main(
         result.status,
     )
     solver = {"method": method, "rtol": rtol, "max_step_count": max_step_count}
-    ds = io.flow_to_dataset(
+    ds = flow_store.to_dataset(
         result,
         log10_alpha=log10_alpha,
         feature_names=prob["feature_name"].values,

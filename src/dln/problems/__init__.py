@@ -12,6 +12,7 @@ including the seed, or the file it was read from and the preprocessing applied).
   real-data presets on scikit-learn's diabetes data (:mod:`dln.problems.presets`).
 * :func:`load_data` reads a user's regression data from CSV or NPZ with strict checks
   (:mod:`dln.problems.data`).
+* :mod:`dln.problems.store`: the problem store (``Problem`` <-> Dataset) and its figure.
 
 The arrays of a :class:`Problem` are read-only: copy them before modifying.
 
