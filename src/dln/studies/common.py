@@ -40,7 +40,7 @@ def loss_levels(result) -> np.ndarray:
 
 
 # Fields stored as coordinates rather than variables.
-_STUDY_COORDS = {
+_COORD_FIELDS = {
     "noise_levels": "noise_level",
     "log_inv_alphas": "log_inv_alpha",
     "steps": "step",
@@ -92,11 +92,9 @@ def study_dataset(
         raise ValueError(
             f"expected a {cls.__name__} for a {kind!r} store, got {type(study).__name__}"
         )
-    meta = variables
-    dims_of = dims
     values = {f.name: getattr(study, f.name) for f in dataclasses.fields(study)}
     d = None
-    feature_arrays = [k for k, v in dims_of.items() if v and v[-1] == "feature"]
+    feature_arrays = [k for k, v in dims.items() if v and v[-1] == "feature"]
     if feature_arrays:
         d = np.asarray(values[feature_arrays[0]]).shape[-1]
     coords = feature_coords(d, feature_names) if d is not None else {}
@@ -104,17 +102,17 @@ def study_dataset(
     attrs = global_attrs(f"Study '{kind}' on {problem}".strip(), problem=problem, study=kind)
 
     def field_attrs(name: str) -> dict[str, str]:
-        entry = meta.get(name, (name.replace("_", " "), "1"))
+        entry = variables.get(name, (name.replace("_", " "), "1"))
         return var_attrs(*entry)
 
     for name, value in values.items():
-        if name in _STUDY_COORDS:
-            dim = _STUDY_COORDS[name]
+        if name in _COORD_FIELDS:
+            dim = _COORD_FIELDS[name]
             arr = np.asarray(value)
             arr = arr.astype(np.int64 if arr.dtype.kind in "iu" else np.float64)
             coords[dim] = (dim, arr, field_attrs(dim))
             continue
-        if name in dims_of:
+        if name in dims:
             arr = np.asarray(value)
             if arr.dtype == bool:
                 arr = arr.astype(np.int8)
@@ -123,7 +121,7 @@ def study_dataset(
             else:
                 arr = arr.astype(np.float64)
             store_name = name[:-1] if name.endswith("_times") else name
-            data[store_name] = (dims_of[name], arr, field_attrs(store_name))
+            data[store_name] = (dims[name], arr, field_attrs(store_name))
         elif isinstance(value, bool | np.bool_):
             attrs[name] = int(value)
         elif isinstance(value, int | np.integer):
@@ -132,7 +130,7 @@ def study_dataset(
             data[name] = ((), np.float64(value), field_attrs(name))
         elif isinstance(value, str):
             attrs[name] = value
-    for dim in {dim for dims, *_ in data.values() for dim in dims}:
+    for dim in {dim for var_dims, *_ in data.values() for dim in var_dims}:
         if dim not in coords:
             size = next(v[1].shape[v[0].index(dim)] for v in data.values() if dim in v[0])
             coords[dim] = (dim, np.arange(size), var_attrs(f"{dim.replace('_', ' ')} index"))
