@@ -6,8 +6,11 @@ regularisation strength; it is passed by its logarithm ``log_inv_alpha = log(1/a
 The public names below are the numerical core: problems, Algorithm 1, the minimum-l1
 reference, the finite-alpha flow and gradient descent. They are imported lazily (PEP 562), so
 ``import dln`` costs nothing until a name is used: each pipeline job pays only for the scipy
-modules it needs. The I/O (``dln.io``, xarray/Zarr), evaluation (``dln.evaluate``) and
-plotting (``dln.plotting``) modules are imported as submodules.
+modules it needs. The rest is organised by topic and imported as submodules: the store core
+(``dln.io``, xarray/Zarr), each result type's store layout with its figures
+(``dln.problems.store``, ``dln.saddle_store``, ``dln.flow_store``, ``dln.evaluation_store``,
+``dln.convergence_store``), the evaluation (``dln.evaluate``), the baselines (``dln.baselines``:
+Lasso and OMP) and the studies (``dln.studies``).
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ _EXPORTS = {
     "gradient_descent": "dln.gd",
     "L1Result": "dln.lp",
     "min_l1_solution": "dln.lp",
-    "PRESETS": "dln.problems",
-    "Problem": "dln.problems",
-    "load_data": "dln.problems",
-    "make_preset": "dln.problems",
-    "make_problem": "dln.problems",
+    "PRESETS": "dln.problems.presets",
+    "Problem": "dln.problems.problem",
+    "load_data": "dln.problems.data",
+    "make_preset": "dln.problems.presets",
+    "make_problem": "dln.problems.problem",
     "SaddleLimitError": "dln.saddles",
     "SaddleResult": "dln.saddles",
     "limit_process": "dln.saddles",
@@ -58,7 +61,9 @@ if TYPE_CHECKING:  # static analysers see the names without importing at run tim
     from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
     from dln.gd import GDResult, GradientDescentError, gradient_descent  # noqa: F401
     from dln.lp import L1Result, min_l1_solution  # noqa: F401
-    from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem  # noqa: F401
+    from dln.problems.data import load_data  # noqa: F401
+    from dln.problems.presets import PRESETS, make_preset  # noqa: F401
+    from dln.problems.problem import Problem, make_problem  # noqa: F401
     from dln.saddles import (  # noqa: F401
         SaddleLimitError,
         SaddleResult,

@@ -1,9 +1,11 @@
-"""The one module that owns xarray / Zarr input and output.
+"""The store core: how every store of the pipeline is built, written and read (xarray / Zarr).
 
-Every store the pipeline writes is built here from the library's result objects
-(:class:`dln.problems.Problem`, :class:`dln.saddles.SaddleResult`, :class:`dln.flow.FlowResult`,
-:class:`dln.evaluate.FlowEvaluation`, :class:`dln.evaluate.ConvergenceFit`) and written once,
-whole, with :func:`write_dataset`. Conventions (docs/pipeline.md):
+The store of each result type is laid out next to that type: :mod:`dln.problems.store`,
+:mod:`dln.saddle_store`, :mod:`dln.flow_store`, :mod:`dln.evaluation_store`,
+:mod:`dln.convergence_store`, :mod:`dln.baselines.lasso` and the study modules of
+:mod:`dln.studies` and :mod:`dln.baselines.comparison`. They build their Datasets with the
+helpers here (:func:`var_attrs`, :func:`feature_coords`, :func:`global_attrs`), and every
+store is written once, whole, with :func:`write_dataset`. Conventions (docs/pipeline.md):
 
 - named dims with 1-D sorted integer coords; feature names live in a non-index coord
   ``feature_name(feature)``;
@@ -27,7 +29,6 @@ itself, which underflows for the alphas the paper uses.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
@@ -54,14 +55,10 @@ __all__ = [
     "log_inv_alpha_from_log10",
     "provenance_attrs",
     "params_hash",
-    "problem_to_dataset",
-    "saddles_to_dataset",
-    "saddle_result_from_dataset",
-    "flow_to_dataset",
-    "evaluation_to_dataset",
-    "convergence_to_dataset",
-    "lasso_to_dataset",
-    "study_to_dataset",
+    "to_json",
+    "var_attrs",
+    "feature_coords",
+    "global_attrs",
     "write_dataset",
     "read_dataset",
     "check_attrs",
@@ -133,7 +130,7 @@ def log_inv_alpha_from_log10(log10_alpha: str | int | float) -> float:
 # --------------------------------------------------------------------------------------------
 # provenance
 # --------------------------------------------------------------------------------------------
-def _json(obj: Any) -> str:
+def to_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default)
 
 
@@ -153,7 +150,7 @@ def _json_default(obj: Any):
 
 def params_hash(params: Mapping[str, Any] | None) -> str:
     """SHA-256 of the canonical JSON of ``params`` (sorted keys, no whitespace)."""
-    return hashlib.sha256(_json(params or {}).encode()).hexdigest()
+    return hashlib.sha256(to_json(params or {}).encode()).hexdigest()
 
 
 def _git_commit() -> str:
@@ -216,23 +213,25 @@ def provenance_attrs(*, rule: str, params: Mapping[str, Any] | None = None) -> d
         f"{p}package_version": _package_version(),
         f"{p}git_commit": os.environ.get("DLN_GIT_COMMIT") or _git_commit(),
         f"{p}rule": str(rule),
-        f"{p}params": _json(params or {}),
+        f"{p}params": to_json(params or {}),
         f"{p}config_sha256": params_hash(params),
-        f"{p}library_versions": _json(_library_versions()),
+        f"{p}library_versions": to_json(_library_versions()),
     }
 
 
 # --------------------------------------------------------------------------------------------
-# building datasets
+# building datasets (used by the store layouts of each result type)
 # --------------------------------------------------------------------------------------------
-def _attrs(long_name: str, units: str = "1", description: str | None = None) -> dict[str, str]:
+def var_attrs(long_name: str, units: str = "1", description: str | None = None) -> dict[str, str]:
+    """``long_name`` and ``units`` (and ``description`` when given) of a variable or coord."""
     out = {"long_name": long_name, "units": units}
     if description:
         out["description"] = description
     return out
 
 
-def _base_coords(n_features: int, feature_names: Sequence[str] | None) -> dict[str, Any]:
+def feature_coords(n_features: int, feature_names: Sequence[str] | None) -> dict[str, Any]:
+    """The coords ``feature`` (0-based index) and ``feature_name`` (default ``x0``, ``x1``, ...)."""
     names = (
         [f"x{j}" for j in range(n_features)]
         if feature_names is None
@@ -241,712 +240,16 @@ def _base_coords(n_features: int, feature_names: Sequence[str] | None) -> dict[s
     if len(names) != n_features:
         raise ValueError(f"feature_names has {len(names)} entries, expected {n_features}")
     return {
-        "feature": ("feature", np.arange(n_features), _attrs("feature index")),
-        "feature_name": ("feature", np.array(names, dtype=object), _attrs("feature name")),
+        "feature": ("feature", np.arange(n_features), var_attrs("feature index")),
+        "feature_name": ("feature", np.array(names, dtype=object), var_attrs("feature name")),
     }
 
 
-def _global(title: str, **extra: Any) -> dict[str, Any]:
+def global_attrs(title: str, **extra: Any) -> dict[str, Any]:
+    """Global ``title``, ``source`` and ``references`` of a store, then ``extra``."""
     out = {"title": title, "source": SOURCE, "references": REFERENCES}
     out.update(extra)
     return out
-
-
-def problem_to_dataset(problem) -> xr.Dataset:
-    """Store layout of a regression problem (``X``, ``y``, ``beta_star`` when known).
-
-    Parameters
-    ----------
-    problem : dln.problems.Problem
-        Needs ``name``, ``X`` (n, d), ``y`` (n,), ``beta_star`` (d,) or None,
-        ``feature_names``, ``params`` (JSON-serialisable) and ``target_name``.
-    """
-    X = np.asarray(problem.X, dtype=np.float64)
-    y = np.asarray(problem.y, dtype=np.float64)
-    n, d = X.shape
-    coords = _base_coords(d, getattr(problem, "feature_names", None))
-    coords["sample"] = ("sample", np.arange(n), _attrs("sample index"))
-    target = str(getattr(problem, "target_name", "y") or "y")
-    data = {
-        "X": (("sample", "feature"), X, _attrs("design matrix", description="rows x_i")),
-        "y": (
-            ("sample",),
-            y,
-            _attrs("target", description=f"regression target ({target})"),
-        ),
-    }
-    beta_star = getattr(problem, "beta_star", None)
-    if beta_star is not None:
-        data["beta_star"] = (
-            ("feature",),
-            np.asarray(beta_star, dtype=np.float64),
-            _attrs("planted coefficients", description="beta* used to generate y"),
-        )
-    params = dict(getattr(problem, "params", {}) or {})
-    return xr.Dataset(
-        data,
-        coords=coords,
-        attrs=_global(
-            f"Regression problem {problem.name}",
-            problem=str(problem.name),
-            target_name=target,
-            n_samples=int(n),
-            n_features=int(d),
-            generator_params=_json(params),
-        ),
-    )
-
-
-def _events(activated, deactivated, n_saddles: int, d: int) -> np.ndarray:
-    event = np.zeros((n_saddles, d), dtype=np.int8)
-    for k, idx in enumerate(activated):
-        event[k, np.asarray(idx, dtype=int)] = 1
-    for k, idx in enumerate(deactivated):
-        event[k, np.asarray(idx, dtype=int)] = -1
-    return event
-
-
-def saddles_to_dataset(result, *, feature_names=None, lp=None, problem: str = "") -> xr.Dataset:
-    """Store layout of Algorithm 1's output, its certificate and the LP endpoint check.
-
-    Parameters
-    ----------
-    result : dln.saddles.SaddleResult
-        Output of :func:`dln.saddles.saddle_jumps`.
-    feature_names : sequence of str, optional
-    lp : dln.lp.L1Result, optional
-        Minimum-(weighted-)l1 solution of the same problem; stored as ``lp_beta`` with the
-        relative difference ``||beta_p - beta_lp||_inf / max(||beta_lp||_inf, tiny)``.
-    problem : str
-        Name of the problem (attr).
-    """
-    times = np.asarray(result.times, dtype=np.float64)
-    betas = np.asarray(result.betas, dtype=np.float64)
-    m, d = betas.shape
-    coords = _base_coords(d, feature_names)
-    coords["saddle"] = ("saddle", np.arange(m), _attrs("saddle index k", description="k = 0..p"))
-    event = _events(result.activated, result.deactivated, m, d)
-    s = np.asarray(result.s, dtype=np.float64)
-    data = {
-        "jump_time": (
-            ("saddle",),
-            times,
-            _attrs("jump time t_k", "accelerated time", "time of the jump onto saddle k"),
-        ),
-        "beta": (("saddle", "feature"), betas, _attrs("saddle beta_k")),
-        "s": (("saddle", "feature"), s, _attrs("dual variable s(t_k)")),
-        "loss": (
-            ("saddle",),
-            np.asarray(result.losses, dtype=np.float64),
-            _attrs("loss L(beta_k)"),
-        ),
-        "event": (
-            ("saddle", "feature"),
-            event,
-            _attrs(
-                "support event",
-                description="+1: coordinate enters the support at jump k; -1: leaves it; 0: none",
-            ),
-        ),
-        "n_active": (
-            ("saddle",),
-            np.count_nonzero(betas, axis=1).astype(np.int64),
-            _attrs("support size of beta_k"),
-        ),
-        "scales": (
-            ("feature",),
-            np.asarray(result.scales, dtype=np.float64),
-            _attrs("coordinate scales k_i", description="initialisation alpha**k_i"),
-        ),
-    }
-    gradients = getattr(result, "gradients", None)
-    if gradients is not None:
-        data["gradient"] = (
-            ("saddle", "feature"),
-            np.asarray(gradients, dtype=np.float64),
-            _attrs("gradient of L at beta_k", description="s moves as -gradient on (t_k, t_k+1)"),
-        )
-    rho = getattr(result, "rho", None)
-    if rho is not None:
-        rho = np.asarray(rho, dtype=np.float64)
-        coords["sample"] = ("sample", np.arange(rho.shape[0]), _attrs("sample index"))
-        data["rho"] = (
-            ("sample",),
-            rho,
-            _attrs("dual certificate rho", description="s_p = X^T rho"),
-        )
-    for name, long_name in (
-        ("primal_objective", "weighted l1 norm of beta_p"),
-        ("dual_objective", "dual objective rho^T X beta_p"),
-        ("duality_gap", "duality gap of the certificate"),
-        ("max_dual_violation", "max(|s_p| - k, 0)"),
-        ("certificate_residual", "||X^T rho - s_p||_inf"),
-    ):
-        value = getattr(result, name, None)
-        if value is not None:
-            data[name] = ((), np.float64(value), _attrs(long_name))
-    attrs = _global(
-        f"Saddles and jump times (Algorithm 1) of {problem}".strip(),
-        problem=problem,
-        n_saddles=int(m - 1),
-        status=int(getattr(result, "status", 0)),
-        message=str(getattr(result, "message", "")),
-        nnls_iterations=int(getattr(result, "nnls_iterations", 0)),
-    )
-    if lp is not None:
-        beta_lp = np.asarray(lp.beta, dtype=np.float64)
-        scale = max(float(np.max(np.abs(beta_lp))), np.finfo(float).tiny)
-        rel = float(np.max(np.abs(betas[-1] - beta_lp))) / scale
-        data["lp_beta"] = (
-            ("feature",),
-            beta_lp,
-            _attrs("minimum-l1 solution (LP)", description="basis pursuit solved by HiGHS"),
-        )
-        data["lp_objective"] = ((), np.float64(lp.objective), _attrs("l1 norm of the LP solution"))
-        data["lp_relative_difference"] = (
-            (),
-            np.float64(rel),
-            _attrs(
-                "relative difference of beta_p and the LP solution",
-                description="||beta_p - beta_lp||_inf / ||beta_lp||_inf",
-            ),
-        )
-        attrs["lp_status"] = int(getattr(lp, "status", 0))
-        attrs["lp_message"] = str(getattr(lp, "message", ""))
-    return xr.Dataset(data, coords=coords, attrs=attrs)
-
-
-def saddle_result_from_dataset(ds: xr.Dataset):
-    """Rebuild a :class:`dln.saddles.SaddleResult` from a saddles store.
-
-    Fields the store does not hold get neutral values; ``activated`` / ``deactivated`` come
-    from ``event``. Used to call :func:`dln.saddles.limit_process` on a stored result.
-    """
-    from dln.saddles import SaddleResult
-
-    event = ds["event"].values
-    d = ds.sizes["feature"]
-    values: dict[str, Any] = {
-        "times": ds["jump_time"].values,
-        "betas": ds["beta"].values,
-        "s": ds["s"].values,
-        "losses": ds["loss"].values,
-        "gradients": ds["gradient"].values if "gradient" in ds else None,
-        "activated": tuple(np.flatnonzero(row == 1) for row in event),
-        "deactivated": tuple(np.flatnonzero(row == -1) for row in event),
-        "scales": ds["scales"].values if "scales" in ds else np.ones(d),
-        "rho": ds["rho"].values if "rho" in ds else None,
-        "status": int(ds.attrs.get("status", 0)),
-        "message": str(ds.attrs.get("message", "")),
-        "nnls_iterations": int(ds.attrs.get("nnls_iterations", 0)),
-    }
-    for name in (
-        "primal_objective",
-        "dual_objective",
-        "duality_gap",
-        "max_dual_violation",
-        "certificate_residual",
-    ):
-        values[name] = float(ds[name]) if name in ds else math.nan
-    kwargs = {}
-    for f in dataclasses.fields(SaddleResult):
-        if not f.init:
-            continue
-        if f.name in values:
-            kwargs[f.name] = values[f.name]
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            kwargs[f.name] = None
-    return SaddleResult(**kwargs)
-
-
-def flow_to_dataset(
-    result,
-    *,
-    log10_alpha: str,
-    feature_names=None,
-    problem: str = "",
-    solver: Mapping[str, Any] | None = None,
-) -> xr.Dataset:
-    """Store layout of a finite-alpha flow in accelerated time.
-
-    Parameters
-    ----------
-    result : dln.flow.FlowResult
-        Output of :func:`dln.flow.simulate_flow` (or :func:`dln.gd.gradient_descent`).
-    log10_alpha : str
-        Canonical exponent string of the initialisation scale (``alpha = 10**log10_alpha``).
-    feature_names : sequence of str, optional
-    problem : str
-    solver : mapping, optional
-        Solver settings (method, rtol, ...) recorded as a JSON attr.
-    """
-    log10 = canonical_log10_alpha(log10_alpha)
-    t = np.asarray(result.t, dtype=np.float64)
-    beta = np.asarray(result.beta, dtype=np.float64)
-    d = beta.shape[1]
-    coords = _base_coords(d, feature_names)
-    coords["time"] = ("time", t, _attrs("time t", "accelerated time"))
-    levels = np.asarray(getattr(result, "crossing_levels", np.zeros(0)), dtype=np.float64)
-    crossings = np.asarray(getattr(result, "crossing_times", np.zeros(0)), dtype=np.float64)
-    coords["jump"] = ("jump", np.arange(1, levels.shape[0] + 1), _attrs("jump index k"))
-    lam = float(result.log_inv_alpha)
-    data = {
-        "beta": (
-            ("time", "feature"),
-            beta,
-            _attrs("beta~(t)", description="accelerated iterate beta(log(1/alpha) t)"),
-        ),
-        "s": (
-            ("time", "feature"),
-            np.asarray(result.s, dtype=np.float64),
-            _attrs("dual variable s(t)", description="-int_0^t grad L(beta~(r)) dr"),
-        ),
-        "loss": (("time",), np.asarray(result.loss, dtype=np.float64), _attrs("loss L(beta~(t))")),
-        "crossing_level": (
-            ("jump",),
-            levels,
-            _attrs("loss level", description="midpoint of the loss plateaux before/after jump k"),
-        ),
-        "crossing_time": (
-            ("jump",),
-            crossings,
-            _attrs(
-                "crossing time",
-                "accelerated time",
-                "first downward crossing of crossing_level by the loss (NaN: not reached)",
-            ),
-        ),
-        "log10_alpha": (
-            (),
-            np.float64(float(Decimal(log10))),
-            _attrs("log10 of the initialisation scale alpha", description=f"alpha = 1e{log10}"),
-        ),
-        "log_inv_alpha": ((), np.float64(lam), _attrs("log(1/alpha)", description="Lam")),
-        "scales": (
-            ("feature",),
-            np.asarray(result.scales, dtype=np.float64),
-            _attrs("coordinate scales k_i"),
-        ),
-    }
-    attrs = _global(
-        f"Gradient flow of {problem} at alpha = 1e{log10}".strip(),
-        problem=problem,
-        log10_alpha=log10,
-        log_inv_alpha=lam,
-        status=int(getattr(result, "status", 0)),
-        message=str(getattr(result, "message", "")),
-        solver=_json(dict(solver or {})),
-    )
-    for name in ("nfev", "njev", "nlu", "n_steps"):
-        value = getattr(result, name, None)
-        if value is not None:
-            attrs[name] = int(value)
-    return xr.Dataset(data, coords=coords, attrs=attrs)
-
-
-def evaluation_to_dataset(
-    evaluation, *, t, log10_alpha: str, problem: str = "", feature_names=None
-) -> xr.Dataset:
-    """Store layout of one flow-versus-limit comparison (:class:`dln.evaluate.FlowEvaluation`)."""
-    log10 = canonical_log10_alpha(log10_alpha)
-    ev = evaluation
-    t = np.asarray(t, dtype=np.float64)
-    p = np.asarray(ev.jump_times).shape[0]
-    coords = {
-        "time": ("time", t, _attrs("time t", "accelerated time")),
-        "jump": ("jump", np.arange(1, p + 1), _attrs("jump index k")),
-    }
-    time_units = "accelerated time"
-    data = {
-        "jump_time": (("jump",), ev.jump_times, _attrs("limit jump time t_k", time_units)),
-        "crossing_time": (
-            ("jump",),
-            ev.crossing_times,
-            _attrs("flow crossing time", time_units, "loss crosses the plateau midpoint"),
-        ),
-        "jump_time_error": (
-            ("jump",),
-            ev.jump_time_errors,
-            _attrs("jump time error", time_units, "crossing_time - jump_time"),
-        ),
-        "distance": (
-            ("time",),
-            ev.distance,
-            _attrs("distance to the limit", description="||beta~(t) - beta°(t)||_inf"),
-        ),
-        "in_window": (
-            ("time",),
-            ev.in_window,
-            _attrs("inside a jump window", description="|t - t_k| <= window for some k >= 1"),
-        ),
-        "window": ((), np.float64(ev.window), _attrs("window half-width delta", time_units)),
-        "log10_alpha": (
-            (),
-            np.float64(float(Decimal(log10))),
-            _attrs("log10 of the initialisation scale alpha"),
-        ),
-        "log_inv_alpha": ((), np.float64(log_inv_alpha_from_log10(log10)), _attrs("log(1/alpha)")),
-    }
-    from dln.evaluate import METRICS
-
-    for name, (long_name, description) in METRICS.items():
-        units = time_units if name == "integrated_distance" else "1"
-        data[name] = ((), np.float64(getattr(ev, name)), _attrs(long_name, units, description))
-    return xr.Dataset(
-        data,
-        coords=coords,
-        attrs=_global(
-            f"Flow versus limit process for {problem} at alpha = 1e{log10}".strip(),
-            problem=problem,
-            log10_alpha=log10,
-        ),
-    )
-
-
-def convergence_to_dataset(
-    evaluations: Sequence[xr.Dataset], fit, *, problem: str = ""
-) -> xr.Dataset:
-    """Combine per-alpha evaluation stores along ``log_inv_alpha`` and attach the fits.
-
-    Parameters
-    ----------
-    evaluations : sequence of xarray.Dataset
-        Evaluation stores of one problem (any order; sorted here by ``log_inv_alpha``).
-    fit : dln.evaluate.ConvergenceFit
-        Output of :func:`dln.evaluate.fit_convergence` on the same data.
-    """
-    from dln.evaluate import METRICS
-
-    evs = sorted(evaluations, key=lambda e: float(e["log_inv_alpha"]))
-    lam = np.array([float(e["log_inv_alpha"]) for e in evs])
-    log10 = np.array([float(e["log10_alpha"]) for e in evs])
-    n_jumps = max(e.sizes["jump"] for e in evs)
-    coords = {
-        "log_inv_alpha": ("log_inv_alpha", lam, _attrs("log(1/alpha)")),
-        "jump": ("jump", np.arange(1, n_jumps + 1), _attrs("jump index k")),
-        "metric": ("metric", np.array(sorted(METRICS), dtype=object), _attrs("metric name")),
-    }
-
-    def per_jump(name: str) -> np.ndarray:
-        out = np.full((lam.size, n_jumps), np.nan)
-        for i, e in enumerate(evs):
-            out[i, : e.sizes["jump"]] = e[name].values
-        return out
-
-    metric_names = sorted(METRICS)
-    data = {
-        "log10_alpha": (
-            ("log_inv_alpha",),
-            log10,
-            _attrs("log10 of the initialisation scale alpha"),
-        ),
-        "jump_time": (
-            ("jump",),
-            per_jump("jump_time")[0],
-            _attrs("limit jump time t_k", "accelerated time"),
-        ),
-        "jump_time_error": (
-            ("log_inv_alpha", "jump"),
-            per_jump("jump_time_error"),
-            _attrs("jump time error", "accelerated time", "crossing_time - jump_time"),
-        ),
-        "metric_value": (
-            ("log_inv_alpha", "metric"),
-            np.array([[float(e[m]) for m in metric_names] for e in evs]),
-            _attrs("error metric"),
-        ),
-    }
-    fit_attrs = {
-        "slope": ("log-log slope", "d log|error| / d log log(1/alpha)"),
-        "intercept": ("log-log intercept", "log|error| at log(1/alpha) = 1"),
-        "rvalue": ("correlation of the log-log fit", None),
-        "stderr": ("standard error of the slope", None),
-        "constant": ("constant C", "error ~ C / log(1/alpha): median of error * log(1/alpha)"),
-        "n_points": ("number of alphas in the fit", None),
-    }
-    for key, (long_name, description) in fit_attrs.items():
-        data[f"jump_{key}"] = (
-            ("jump",),
-            np.asarray(getattr(fit.jumps, key), dtype=np.float64),
-            _attrs(f"{long_name} (jump time error)", "1", description),
-        )
-        data[f"metric_{key}"] = (
-            ("metric",),
-            np.asarray(getattr(fit.metrics, key), dtype=np.float64),
-            _attrs(f"{long_name} (metric)", "1", description),
-        )
-    return xr.Dataset(
-        data,
-        coords=coords,
-        attrs=_global(f"Convergence in alpha of {problem}".strip(), problem=problem),
-    )
-
-
-def lasso_to_dataset(path, *, t, coefs, feature_names=None, problem: str = "") -> xr.Dataset:
-    """Store layout of a Lasso path (:class:`dln.baselines.LassoPath`) on the time axis 1/lam.
-
-    Parameters
-    ----------
-    path : dln.baselines.LassoPath
-        Knots ``lam_k`` and the Lasso solutions there.
-    t : array of shape (m,)
-        Accelerated times at which ``coefs`` is given (``lam = 1/t``).
-    coefs : array of shape (m, n_features)
-        The Lasso solution at ``t`` (:func:`dln.baselines.lasso_coefficients`).
-    """
-    lambdas = np.asarray(path.lambdas, dtype=np.float64)
-    knot_coefs = np.asarray(path.coefs, dtype=np.float64)
-    coords = _base_coords(knot_coefs.shape[1], feature_names)
-    coords["knot"] = (
-        "knot",
-        np.arange(lambdas.shape[0]),
-        _attrs("knot index", description="0-based"),
-    )
-    coords["time"] = ("time", np.asarray(t, dtype=np.float64), _attrs("time t", "accelerated time"))
-    lam_description = "regularisation of ||y - X b||^2 / (2 n) + lam ||b||_1 (scikit-learn alpha)"
-    data = {
-        "knot_lambda": (("knot",), lambdas, _attrs("Lasso knot lam_k", "1", lam_description)),
-        "knot_time": (
-            ("knot",),
-            np.asarray(path.times, dtype=np.float64),
-            _attrs("knot time 1/lam_k", "accelerated time"),
-        ),
-        "knot_beta": (("knot", "feature"), knot_coefs, _attrs("Lasso solution at the knot")),
-        "beta": (
-            ("time", "feature"),
-            np.asarray(coefs, dtype=np.float64),
-            _attrs("Lasso solution at lam = 1/t", description="affine in lam between knots"),
-        ),
-        "end_beta": (
-            ("feature",),
-            np.asarray(path.end_coef, dtype=np.float64),
-            _attrs("Lasso solution at the end of the path", description="lam = end_lambda"),
-        ),
-        "end_lambda": ((), np.float64(path.end_lambda), _attrs("lam at the end of the path")),
-    }
-    return xr.Dataset(
-        data,
-        coords=coords,
-        attrs=_global(
-            f"Lasso path (LARS) of {problem}".strip(),
-            problem=problem,
-            n_knots=int(path.n_knots),
-            n_iter=int(path.n_iter),
-            status=int(path.status),
-            message=str(path.message),
-        ),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# studies (dln.studies)
-# --------------------------------------------------------------------------------------------
-# Per study kind: the long names and units of its variables, in the units of dln.studies.
-_TIME = "accelerated time"
-_STUDY_VARIABLES = {
-    "noise": {
-        "noise_level": ("noise std / std(y)", "1"),
-        "seed": ("noise seed", "1"),
-        "activation_time": ("entry time of the feature", _TIME, "inf: never active"),
-        "clean_activation_time": ("entry time without added noise", _TIME, "inf: never"),
-        "jump_time": ("jump time t_k of Algorithm 1", _TIME, "NaN-padded"),
-        "clean_jump_time": ("jump time t_k without added noise", _TIME),
-        "n_jumps": ("number of jumps p", "1"),
-        "end_beta": ("last saddle (minimum-l1 solution)", "1"),
-        "clean_end_beta": ("last saddle without added noise", "1"),
-        "agreement_clean": ("Kendall tau-b with the clean activation order", "1"),
-        "agreement_seeds": ("mean pairwise Kendall tau-b among seeds", "1"),
-        "support_jaccard": ("Jaccard index of the end support with the clean one", "1"),
-    },
-    "initialisation": {
-        "log_inv_alpha": ("log(1/alpha)", "1", "alpha is the initialisation scale"),
-        "direction": ("direction index", "1"),
-        "scale_set": ("scale vector index", "1"),
-        "time": ("time t", _TIME),
-        "directions": ("positive direction c_i", "1", "u0 = sqrt(2) alpha c_i, c_i = |N(0,1)|"),
-        "limit_jump_time": ("jump time t_k of Algorithm 1", _TIME),
-        "limit_activation_time": ("entry time in the limit", _TIME, "inf: never"),
-        "limit_end_beta": ("last saddle (minimum-l1 solution)", "1"),
-        "crossing_time": ("flow crossing time of the plateau midpoint", _TIME),
-        "flow_activation_time": ("entry time in the flow", _TIME, "|beta_i| reaches a threshold"),
-        "agreement": ("Kendall tau-b of the flow and limit activation orders", "1"),
-        "scales": ("coordinate scales k_i", "1", "initialisation alpha**k_i"),
-        "weighted_end_beta": ("last saddle with scales k (weighted min-l1)", "1"),
-        "weighted_lp_beta": ("weighted minimum-l1 solution (LP)", "1"),
-        "weighted_lp_difference": ("relative difference of saddle and LP endpoints", "1"),
-        "weighted_activation_time": ("entry time in the weighted limit", _TIME, "inf: never"),
-        "weighted_agreement": ("Kendall tau-b of weighted and unit-scale orders", "1"),
-        "weighted_flow_end_beta": ("weighted flow at the end of its grid", "1"),
-        "weighted_flow_distance": ("relative distance of the flow end to the weighted end", "1"),
-    },
-    "step_size": {
-        "step": ("step size (original time)", "1"),
-        "time": ("time t", _TIME),
-        "flow_beta": ("flow beta~(t)", "1"),
-        "gd_beta": ("gradient descent beta(t)", "1", "NaN after divergence"),
-        "diverged": ("gradient descent diverged", "1"),
-        "relative_error": ("||beta_gd - beta_flow||_inf / max ||beta_flow||_inf", "1"),
-        "max_relative_error": ("largest relative error over the grid", "1"),
-        "departure_time": ("first time the relative error exceeds the threshold", _TIME),
-        "flow_crossing_time": ("flow crossing time of the plateau midpoint", _TIME),
-        "gd_crossing_time": ("GD crossing time of the plateau midpoint", _TIME),
-        "limit_jump_time": ("jump time t_k of Algorithm 1", _TIME),
-        "time_rounding": ("largest rounding of grid times to iterations", _TIME),
-    },
-    "baselines": {
-        "saddle_time": ("entry time in the saddles", _TIME, "inf: never"),
-        "lasso_time": ("entry time on the Lasso path", "1/lambda", "inf: never"),
-        "omp_step": ("OMP step selecting the feature", "1", "inf: never"),
-        "saddle_rank": ("position in the saddle order", "1", "0: never"),
-        "lasso_rank": ("position in the Lasso order", "1", "0: never"),
-        "omp_rank": ("position in the OMP order", "1", "0: never"),
-        "saddle_leaves": ("leaves the saddle support later", "1"),
-        "lasso_leaves": ("leaves the Lasso support later", "1"),
-        "saddle_end": ("last saddle", "1"),
-        "lasso_end": ("end of the Lasso path", "1"),
-        "omp_end": ("end of OMP", "1"),
-        "lp_beta": ("minimum-l1 solution (LP)", "1"),
-        "saddle_path_l1": ("l1 norm of the saddle", "1"),
-        "saddle_path_loss": ("loss of the saddle", "1"),
-        "saddle_path_size": ("support size of the saddle", "1"),
-        "lasso_path_l1": ("l1 norm at the Lasso knot", "1"),
-        "lasso_path_loss": ("loss at the Lasso knot", "1"),
-        "lasso_path_size": ("support size at the Lasso knot", "1"),
-        "omp_path_l1": ("l1 norm at the OMP step", "1"),
-        "omp_path_loss": ("loss at the OMP step", "1"),
-        "omp_path_size": ("support size at the OMP step", "1"),
-    },
-}
-# Dimensions of each array field of the study dataclasses (scalars: ()).
-_STUDY_DIMS = {
-    "noise": {
-        "noise_levels": ("noise_level",),
-        "activation_time": ("noise_level", "seed", "feature"),
-        "clean_activation_time": ("feature",),
-        "jump_times": ("noise_level", "seed", "jump"),
-        "clean_jump_times": ("clean_jump",),
-        "n_jumps": ("noise_level", "seed"),
-        "end_beta": ("noise_level", "seed", "feature"),
-        "clean_end_beta": ("feature",),
-        "agreement_clean": ("noise_level", "seed"),
-        "agreement_seeds": ("noise_level",),
-        "support_jaccard": ("noise_level", "seed"),
-    },
-    "initialisation": {
-        "directions": ("direction", "feature"),
-        "limit_jump_times": ("jump",),
-        "limit_activation_time": ("feature",),
-        "limit_end_beta": ("feature",),
-        "crossing_time": ("log_inv_alpha", "direction", "jump"),
-        "flow_activation_time": ("log_inv_alpha", "direction", "feature"),
-        "agreement": ("log_inv_alpha", "direction"),
-        "scales": ("scale_set", "feature"),
-        "weighted_end_beta": ("scale_set", "feature"),
-        "weighted_lp_beta": ("scale_set", "feature"),
-        "weighted_lp_difference": ("scale_set",),
-        "weighted_activation_time": ("scale_set", "feature"),
-        "weighted_agreement": ("scale_set",),
-        "weighted_flow_end_beta": ("scale_set", "feature"),
-        "weighted_flow_distance": ("scale_set",),
-    },
-    "step_size": {
-        "flow_beta": ("time", "feature"),
-        "gd_beta": ("step", "time", "feature"),
-        "diverged": ("step",),
-        "relative_error": ("step", "time"),
-        "max_relative_error": ("step",),
-        "departure_time": ("step",),
-        "flow_crossing_time": ("jump",),
-        "gd_crossing_time": ("step", "jump"),
-        "limit_jump_times": ("jump",),
-        "time_rounding": ("step",),
-    },
-    "baselines": {},
-}
-# Fields stored as coordinates rather than variables.
-_STUDY_COORDS = {
-    "noise_levels": "noise_level",
-    "log_inv_alphas": "log_inv_alpha",
-    "steps": "step",
-    "seeds": "seed",
-    "t": "time",
-}
-
-
-def study_to_dataset(study, *, kind: str, feature_names=None, problem: str = "") -> xr.Dataset:
-    """Store layout of a study of :mod:`dln.studies` (one dataclass, one store).
-
-    Parameters
-    ----------
-    study : NoiseStudy, InitialisationStudy, StepSizeStudy or BaselineComparison
-    kind : {"noise", "initialisation", "step_size", "baselines"}
-    feature_names : sequence of str, optional
-    problem : str
-        The problem the study was run on (attr).
-
-    Array fields become variables with named dims (``feature``, ``noise_level``, ``seed``,
-    ``jump``, ``log_inv_alpha``, ``direction``, ``scale_set``, ``step``, ``time``, ...);
-    scalar fields become 0-d variables (floats) or attrs (ints, strings). ``inf`` marks a
-    feature that never becomes active. The variable names drop the plural ``s`` of the
-    dataclass fields where the store has one value per coordinate (``jump_times`` ->
-    ``jump_time``).
-    """
-    if kind not in _STUDY_VARIABLES:
-        raise ValueError(f"kind must be one of {sorted(_STUDY_VARIABLES)}, got {kind!r}")
-    meta = _STUDY_VARIABLES[kind]
-    dims_of = _STUDY_DIMS[kind]
-    values = {f.name: getattr(study, f.name) for f in dataclasses.fields(study)}
-    d = None
-    feature_arrays = [k for k, v in dims_of.items() if v and v[-1] == "feature"]
-    if kind == "baselines":
-        d = np.asarray(study.saddle_time).shape[0]
-    elif feature_arrays:
-        d = np.asarray(values[feature_arrays[0]]).shape[-1]
-    coords = _base_coords(d, feature_names) if d is not None else {}
-    data: dict[str, Any] = {}
-    attrs = _global(f"Study '{kind}' on {problem}".strip(), problem=problem, study=kind)
-
-    def var_attrs(name: str) -> dict[str, str]:
-        entry = meta.get(name, (name.replace("_", " "), "1"))
-        return _attrs(*entry)
-
-    for name, value in values.items():
-        if name in _STUDY_COORDS:
-            dim = _STUDY_COORDS[name]
-            arr = np.asarray(value)
-            arr = arr.astype(np.int64 if arr.dtype.kind in "iu" else np.float64)
-            coords[dim] = (dim, arr, var_attrs(dim))
-            continue
-        if kind == "baselines" and isinstance(value, np.ndarray):
-            # per-feature arrays, and paths: saddle_path_l1 along the dim saddle_point, etc.
-            path = "_path_" in name
-            dims_of = {
-                **dims_of,
-                name: (f"{name.split('_path_')[0]}_point",) if path else ("feature",),
-            }
-        if name in dims_of:
-            arr = np.asarray(value)
-            if arr.dtype == bool:
-                arr = arr.astype(np.int8)
-            elif arr.dtype.kind in "iu":
-                arr = arr.astype(np.int64)
-            else:
-                arr = arr.astype(np.float64)
-            store_name = name[:-1] if name.endswith("_times") else name
-            data[store_name] = (dims_of[name], arr, var_attrs(store_name))
-        elif isinstance(value, bool | np.bool_):
-            attrs[name] = int(value)
-        elif isinstance(value, int | np.integer):
-            attrs[name] = int(value)
-        elif isinstance(value, float | np.floating):
-            data[name] = ((), np.float64(value), var_attrs(name))
-        elif isinstance(value, str):
-            attrs[name] = value
-    for dim in {dim for dims, *_ in data.values() for dim in dims}:
-        if dim not in coords:
-            size = next(v[1].shape[v[0].index(dim)] for v in data.values() if dim in v[0])
-            coords[dim] = (dim, np.arange(size), _attrs(f"{dim.replace('_', ' ')} index"))
-    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -990,7 +293,7 @@ def write_dataset(
     check_attrs(ds)
     ds = ds.copy()
     ds.attrs = {**ds.attrs, **provenance_attrs(rule=rule, params=params)}
-    ds.attrs["store_arrays"] = _json(sorted(map(str, ds.variables)))
+    ds.attrs["store_arrays"] = to_json(sorted(map(str, ds.variables)))
     strings = {
         name: var.copy(data=np.asarray(var.values, dtype=object))
         for name, var in ds.variables.items()

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from dln import io
+from dln import convergence_store, evaluation_store, flow_store, io, saddle_store
 from dln.evaluate import METRICS, evaluate_flow, fit_convergence, plateau_midpoints
 from dln.flow import simulate_flow
 from dln.lp import min_l1_solution
 from dln.problems import make_preset, make_problem
+from dln.problems import store as problem_store
 from dln.saddles import limit_process, saddle_jumps
 
 
@@ -86,7 +87,7 @@ def test_provenance_is_namespaced_and_clock_free():
 # ---------------------------------------------------------------------------- stores
 def test_problem_round_trip(tmp_path):
     problem = make_problem(n_samples=5, n_features=12, support_size=2, seed=0, name="p")
-    ds = io.problem_to_dataset(problem)
+    ds = problem_store.to_dataset(problem)
     _all_have_attrs(ds)
     io.write_dataset(ds, tmp_path / "p.zarr", rule="make_problem", params={"x": 1})
     back = io.read_dataset(tmp_path / "p.zarr")
@@ -101,13 +102,13 @@ def test_problem_round_trip(tmp_path):
 def test_problem_without_beta_star(tmp_path):
     problem = make_problem(n_samples=5, n_features=3, seed=0, name="p")
     problem = type(problem)(**{**problem.__dict__, "beta_star": None})
-    ds = io.problem_to_dataset(problem)
+    ds = problem_store.to_dataset(problem)
     assert "beta_star" not in ds
 
 
 def test_saddles_store_and_limit_process_round_trip(tmp_path, fig2_left):
     problem, result, lp = fig2_left
-    ds = io.saddles_to_dataset(result, feature_names=problem.feature_names, lp=lp, problem="f")
+    ds = saddle_store.to_dataset(result, feature_names=problem.feature_names, lp=lp, problem="f")
     _all_have_attrs(ds)
     assert ds.sizes == {"saddle": result.n_saddles + 1, "feature": 2, "sample": 7}
     # events: +1 where a coordinate enters, -1 where it leaves
@@ -116,7 +117,7 @@ def test_saddles_store_and_limit_process_round_trip(tmp_path, fig2_left):
         assert set(np.flatnonzero(ds["event"].values[k] == -1)) == set(result.deactivated[k])
     assert float(ds["lp_relative_difference"]) < 1e-8
     io.write_dataset(ds, tmp_path / "s.zarr", rule="find_saddles")
-    rebuilt = io.saddle_result_from_dataset(io.read_dataset(tmp_path / "s.zarr"))
+    rebuilt = saddle_store.from_dataset(io.read_dataset(tmp_path / "s.zarr"))
     t = np.linspace(0, 0.2, 57)
     for a, b in zip(limit_process(result, t), limit_process(rebuilt, t), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -133,7 +134,7 @@ def test_flow_store_and_evaluation(tmp_path, fig2_left):
         loss_levels=plateau_midpoints(result.losses),
         rtol=1e-6,
     )
-    ds = io.flow_to_dataset(flow, log10_alpha=-1000.0, feature_names=problem.feature_names)
+    ds = flow_store.to_dataset(flow, log10_alpha=-1000.0, feature_names=problem.feature_names)
     _all_have_attrs(ds)
     assert ds.attrs["log10_alpha"] == "-1000"
     assert float(ds["log_inv_alpha"]) == pytest.approx(1000 * math.log(10))
@@ -154,7 +155,7 @@ def test_flow_store_and_evaluation(tmp_path, fig2_left):
     )
     evs = []
     for exponent in ("-1000", "-10"):
-        e = io.evaluation_to_dataset(ev, t=t, log10_alpha=exponent, problem="f")
+        e = evaluation_store.to_dataset(ev, t=t, log10_alpha=exponent, problem="f")
         _all_have_attrs(e)
         evs.append(e)
     lam = np.array([float(e["log_inv_alpha"]) for e in evs])
@@ -164,7 +165,7 @@ def test_flow_store_and_evaluation(tmp_path, fig2_left):
         np.vstack([ev.jump_time_errors] * 2),
         np.array([[getattr(ev, m) for m in sorted(METRICS)]] * 2),
     )
-    conv = io.convergence_to_dataset(evs, fit, problem="f")
+    conv = convergence_store.to_dataset(evs, fit, problem="f")
     _all_have_attrs(conv)
     assert np.all(np.diff(conv["log_inv_alpha"].values) > 0)  # sorted coord
     assert conv["jump_time_error"].dims == ("log_inv_alpha", "jump")
@@ -173,7 +174,7 @@ def test_flow_store_and_evaluation(tmp_path, fig2_left):
 
 def test_same_dataset_gives_same_bytes(tmp_path, fig2_left):
     problem, result, lp = fig2_left
-    ds = io.saddles_to_dataset(result, feature_names=problem.feature_names, lp=lp)
+    ds = saddle_store.to_dataset(result, feature_names=problem.feature_names, lp=lp)
     params = {"scales": None, "max_saddles": None}
     a = io.write_dataset(ds, tmp_path / "a.zarr", rule="find_saddles", params=params)
     b = io.write_dataset(ds, tmp_path / "b.zarr", rule="find_saddles", params=params)

@@ -20,8 +20,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from dln import io, plotting  # noqa: E402
-from dln.baselines import lasso_coefficients, lasso_path  # noqa: E402
+from dln import convergence_store, evaluation_store, flow_store, io, saddle_store  # noqa: E402
+from dln.baselines import lasso, lasso_coefficients, lasso_path  # noqa: E402
 from dln.evaluate import (  # noqa: E402
     METRICS,
     evaluate_flow,
@@ -32,6 +32,7 @@ from dln.evaluate import (  # noqa: E402
 from dln.flow import simulate_flow  # noqa: E402
 from dln.lp import min_l1_solution  # noqa: E402
 from dln.problems import make_preset  # noqa: E402
+from dln.problems import store as problem_store  # noqa: E402
 from dln.saddles import limit_process, saddle_jumps  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,9 +60,11 @@ def _build(root: Path, name: str) -> dict:
     X, y = problem.X, problem.y
     names = problem.feature_names
     paths = {"problem": root / "problems" / f"{name}.zarr"}
-    io.write_dataset(io.problem_to_dataset(problem), paths["problem"], rule="test")
+    io.write_dataset(problem_store.to_dataset(problem), paths["problem"], rule="test")
     sad = saddle_jumps(X, y)
-    sad_ds = io.saddles_to_dataset(sad, feature_names=names, lp=min_l1_solution(X, y), problem=name)
+    sad_ds = saddle_store.to_dataset(
+        sad, feature_names=names, lp=min_l1_solution(X, y), problem=name
+    )
     paths["saddles"] = root / "saddles" / f"{name}.zarr"
     io.write_dataset(sad_ds, paths["saddles"], rule="test")
     t = _grid(GRIDS[name])
@@ -75,7 +78,7 @@ def _build(root: Path, name: str) -> dict:
         )
         path = root / "flow" / name / f"log10_alpha={exponent}.zarr"
         io.write_dataset(
-            io.flow_to_dataset(flow, log10_alpha=exponent, feature_names=names, problem=name),
+            flow_store.to_dataset(flow, log10_alpha=exponent, feature_names=names, problem=name),
             path,
             rule="test",
         )
@@ -91,18 +94,18 @@ def _build(root: Path, name: str) -> dict:
             beta_l1=sad.betas[-1],
             window=window,
         )
-        evaluations.append(io.evaluation_to_dataset(ev, t=t, log10_alpha=exponent, problem=name))
+        evaluations.append(evaluation_store.to_dataset(ev, t=t, log10_alpha=exponent, problem=name))
     evs = sorted(evaluations, key=lambda e: float(e["log_inv_alpha"]))
     lam = np.array([float(e["log_inv_alpha"]) for e in evs])
     jumps = np.array([e["jump_time_error"].values for e in evs])
     metrics = np.array([[float(e[m]) for m in sorted(METRICS)] for e in evs])
-    conv = io.convergence_to_dataset(evs, fit_convergence(lam, jumps, metrics), problem=name)
+    conv = convergence_store.to_dataset(evs, fit_convergence(lam, jumps, metrics), problem=name)
     paths["convergence"] = root / "convergence" / f"{name}.zarr"
     io.write_dataset(conv, paths["convergence"], rule="test")
     path = lasso_path(X, y)
     paths["lasso"] = root / "lasso" / f"{name}.zarr"
     io.write_dataset(
-        io.lasso_to_dataset(
+        lasso.to_dataset(
             path, t=t, coefs=lasso_coefficients(path, t), feature_names=names, problem=name
         ),
         paths["lasso"],
@@ -355,7 +358,7 @@ def test_support_intervals_signs_and_reentry():
         },
         coords={"feature_name": ("feature", ["a", "b"])},
     )
-    rows = plotting.support_intervals(ds)
+    rows = saddle_store.support_intervals(ds)
     got = [(r["feature_name"], r["sign"], r["enter_jump"], r["leave_jump"]) for r in rows]
     assert got == [("a", 1, 1, 2), ("a", -1, 2, 3), ("b", 1, 2, None), ("a", 1, 4, None)]
     assert rows[2]["leave_time"] == math.inf and rows[0]["max_abs_beta"] == 2.0
@@ -363,18 +366,18 @@ def test_support_intervals_signs_and_reentry():
 
 def test_moving_features_picks_the_largest(stores):
     sad = io.read_dataset(stores["fig2_right"]["saddles"])
-    assert plotting.moving_features(sad).tolist() == [0, 1, 2]
-    assert plotting.moving_features(sad, 2).tolist() == [1, 2]  # max |beta|: 10 (x3), 10 (x2)
+    assert saddle_store.moving_features(sad).tolist() == [0, 1, 2]
+    assert saddle_store.moving_features(sad, 2).tolist() == [1, 2]  # max |beta|: 10 (x3), 10 (x2)
     left = io.read_dataset(stores["fig2_left"]["saddles"])
     with pytest.raises(ValueError, match="n_features = 2"):
-        plotting.moving_features(left)
+        saddle_store.moving_features(left)
 
 
 def test_paper_panel_legend_outside_and_ranges(stores):
     s = stores["fig2_right"]
     flows = [io.read_dataset(p) for p in s["flows"][2:]]
     fig, ax = plt.subplots(layout="constrained")
-    plotting.plot_paper_panel(flows, io.read_dataset(s["saddles"]), ax, time_scale="log")
+    flow_store.plot_paper_panel(flows, io.read_dataset(s["saddles"]), ax, time_scale="log")
     fig.canvas.draw()
     assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((0.01, 100.0))
     legend = ax.get_legend().get_window_extent()
@@ -389,7 +392,7 @@ def test_losses_over_alpha_orders_colours_by_alpha(stores):
     s = stores["fig2_left"]
     flows = [io.read_dataset(p) for p in reversed(s["flows"])]
     fig, ax = plt.subplots()
-    plotting.plot_losses_over_alpha(flows, io.read_dataset(s["saddles"]), ax)
+    flow_store.plot_losses_over_alpha(flows, io.read_dataset(s["saddles"]), ax)
     labels = [line.get_label() for line in ax.get_lines()]
     assert [lab.split(",")[0] for lab in labels[:3]] == [
         r"$\alpha = 10^{-10}$",
@@ -404,10 +407,10 @@ def test_plot_functions_reject_empty_input(stores):
     sad = io.read_dataset(stores["fig2_left"]["saddles"])
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="at least one flow"):
-        plotting.plot_paper_panel([], sad, ax)
+        flow_store.plot_paper_panel([], sad, ax)
     with pytest.raises(ValueError, match="at least one flow"):
-        plotting.plot_losses_over_alpha([], sad, ax)
+        flow_store.plot_losses_over_alpha([], sad, ax)
     conv = io.read_dataset(stores["fig2_left"]["convergence"])
     with pytest.raises(ValueError, match="metric must be one of"):
-        plotting.plot_metric_over_alpha([conv], ax, metric="nope")
+        convergence_store.plot_metric_over_alpha([conv], ax, metric="nope")
     plt.close(fig)

@@ -6,22 +6,23 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
-from dln import io, plotting
-from dln.problems import DATA_PRESETS, PRESETS, load_diabetes, make_preset, pairwise_interactions
-from dln.saddles import saddle_jumps
-from dln.studies import (
-    DEPARTURE_RTOL,
+from dln import io
+from dln.activation import (
     activation_order,
     activation_times,
-    baseline_comparison,
     flow_activation_times,
-    initialisation_study,
     mean_pairwise_agreement,
-    noise_study,
-    omp_path,
     rank_agreement,
-    step_size_study,
 )
+from dln.baselines import comparison
+from dln.baselines.comparison import baseline_comparison
+from dln.baselines.omp import omp_path
+from dln.problems import DATA_PRESETS, PRESETS, load_diabetes, make_preset, pairwise_interactions
+from dln.saddles import saddle_jumps
+from dln.studies import noise, step_size
+from dln.studies.initialisation import initialisation_study
+from dln.studies.noise import noise_study
+from dln.studies.step_size import DEPARTURE_RTOL, step_size_study
 from tests.helpers import random_problem
 
 INF = math.inf
@@ -283,16 +284,16 @@ def test_step_size_study_records_divergence(monkeypatch):
 def test_study_stores_round_trip(tmp_path):
     p = make_preset("fig2_left")
     cmp = baseline_comparison(p.X, p.y)
-    noise = noise_study(p.X, p.y, noise_levels=[0.0, 0.1], n_seeds=2)
-    for kind, study in (("baselines", cmp), ("noise", noise)):
-        ds = io.study_to_dataset(study, kind=kind, feature_names=p.feature_names, problem="f")
+    noisy = noise_study(p.X, p.y, noise_levels=[0.0, 0.1], n_seeds=2)
+    for kind, study, store in (("baselines", cmp, comparison), ("noise", noisy, noise)):
+        ds = store.to_dataset(study, feature_names=p.feature_names, problem="f")
         io.check_attrs(ds)
         io.write_dataset(ds, tmp_path / f"{kind}.zarr", rule="test")
         back = io.read_dataset(tmp_path / f"{kind}.zarr")
         assert back.attrs["study"] == kind
         assert list(back["feature_name"].values) == list(p.feature_names)
-    with pytest.raises(ValueError, match="kind"):
-        io.study_to_dataset(cmp, kind="nope")
+    with pytest.raises(ValueError, match="NoiseStudy"):
+        noise.to_dataset(cmp)
 
 
 def test_study_plots_draw(tmp_path):
@@ -303,21 +304,18 @@ def test_study_plots_draw(tmp_path):
 
     p = make_preset("fig2_left")
     names = p.feature_names
-    cmp = io.study_to_dataset(baseline_comparison(p.X, p.y), kind="baselines", feature_names=names)
-    noise = io.study_to_dataset(
-        noise_study(p.X, p.y, noise_levels=[0.0, 0.1], n_seeds=2), kind="noise"
-    )
-    steps = io.study_to_dataset(
+    cmp = comparison.to_dataset(baseline_comparison(p.X, p.y), feature_names=names)
+    noisy = noise.to_dataset(noise_study(p.X, p.y, noise_levels=[0.0, 0.1], n_seeds=2))
+    steps = step_size.to_dataset(
         step_size_study(p.X, p.y, log_inv_alpha=np.log(1e4), steps=[0.002, 0.01], num_times=40),
-        kind="step_size",
     )
     fig, axes = plt.subplots(2, 3)
-    plotting.plot_entry_orders(cmp, axes[0, 0])
-    plotting.plot_loss_versus_l1(cmp, axes[0, 1])
-    plotting.plot_noise_agreement(noise, axes[0, 2])
-    plotting.plot_noise_jump_times(noise, axes[1, 0])
-    plotting.plot_step_size_coordinates(steps, axes[1, 1], step_index=1)
-    plotting.plot_step_size_errors(steps, axes[1, 2])
+    comparison.plot_entry_orders(cmp, axes[0, 0])
+    comparison.plot_loss_versus_l1(cmp, axes[0, 1])
+    noise.plot_noise_agreement(noisy, axes[0, 2])
+    noise.plot_noise_jump_times(noisy, axes[1, 0])
+    step_size.plot_step_size_coordinates(steps, axes[1, 1], step_index=1)
+    step_size.plot_step_size_errors(steps, axes[1, 2])
     labels = [t.get_text() for t in axes[0, 0].texts]
     assert sorted(labels) == sorted(["x1", "x2"] * 3)  # every method places both features
     fig.savefig(tmp_path / "studies.png")

@@ -45,7 +45,8 @@ def _preload() -> None:
     import dln.flow  # noqa: F401
     import dln.io  # noqa: F401
     import dln.pipeline.plan  # noqa: F401
-    import dln.problems  # noqa: F401
+    import dln.problems.data  # noqa: F401
+    import dln.problems.presets  # noqa: F401
     import dln.saddles  # noqa: F401
 
 

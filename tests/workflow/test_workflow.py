@@ -342,12 +342,11 @@ def test_library_edits_rerun_the_jobs_that_use_them(test_run, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert dry_run() == {}
     edits = {
-        # the Lasso path only: its own job and the figure job that draws it
-        "baselines.py": {"write_lasso_path": 1, "plot_paper_figures": 1, "all": 1},
-        # every figure job, no numerics
-        "plotting.py": {
-            "plot_overview": 1,
-            "plot_paper_figures": 1,
+        # the Lasso path's store and figure: its own job and the figure job that draws it
+        "baselines/lasso.py": {"write_lasso_path": 1, "plot_paper_figures": 1, "all": 1},
+        # the convergence store and figures: no flow, no problem job
+        "convergence_store.py": {
+            "fit_convergence": 1,
             "plot_convergence_figures": 1,
             "all": 1,
         },

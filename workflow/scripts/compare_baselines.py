@@ -11,8 +11,10 @@ import logging
 import numpy as np
 
 from dln import io
+from dln.activation import ACTIVE_RTOL
+from dln.baselines import comparison
+from dln.baselines.comparison import baseline_comparison
 from dln.saddles import saddle_jumps
-from dln.studies import ACTIVE_RTOL, baseline_comparison
 
 log = logging.getLogger("dln.workflow.compare_baselines")
 
@@ -62,7 +64,7 @@ def main(
     X, y = prob["X"].values, prob["y"].values
     names = [str(n) for n in prob["feature_name"].values]
     cmp = baseline_comparison(X, y, max_saddles=max_saddles)
-    ds = io.study_to_dataset(cmp, kind="baselines", feature_names=names, problem=name)
+    ds = comparison.to_dataset(cmp, feature_names=names, problem=name)
     for key in ("saddle_l1", "lasso_l1", "omp_l1", "lp_l1"):
         log.info("%s = %.10g", key, float(ds[key]))
     io.write_dataset(ds, output, rule=rule, params={"problem": name, "max_saddles": max_saddles})

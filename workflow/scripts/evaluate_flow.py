@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from dln import io
+from dln import evaluation_store, io, saddle_store
 from dln.evaluate import evaluate_flow, window_half_width
 from dln.saddles import limit_process
 
@@ -28,7 +28,7 @@ def main(
     sad = io.read_dataset(saddles)
     fl = io.read_dataset(flow)
     t = fl["time"].values
-    beta_limit, s_limit = limit_process(io.saddle_result_from_dataset(sad), t)
+    beta_limit, s_limit = limit_process(saddle_store.from_dataset(sad), t)
     jump_times = sad["jump_time"].values[1:]
     window = window_half_width(jump_times, window_fraction)
     ev = evaluate_flow(
@@ -52,7 +52,7 @@ def main(
         )
     log10_alpha = fl.attrs["log10_alpha"]
     problem = fl.attrs.get("problem", "")
-    ds = io.evaluation_to_dataset(ev, t=t, log10_alpha=log10_alpha, problem=problem)
+    ds = evaluation_store.to_dataset(ev, t=t, log10_alpha=log10_alpha, problem=problem)
     params = {
         "problem": problem,
         "log10_alpha": log10_alpha,

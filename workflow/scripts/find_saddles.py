@@ -2,7 +2,7 @@
 
 import logging
 
-from dln import io
+from dln import io, saddle_store
 from dln.lp import min_l1_solution
 from dln.saddles import saddle_jumps
 
@@ -22,7 +22,7 @@ def main(
     result = saddle_jumps(X, y, scales=scales, max_saddles=max_saddles)
     lp = min_l1_solution(X, y, weights=scales)
     log.info("%d saddles, jump times %s", result.n_saddles, result.times)
-    out = io.saddles_to_dataset(
+    out = saddle_store.to_dataset(
         result,
         feature_names=ds["feature_name"].values,
         lp=lp,

@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from dln import io
+from dln import convergence_store, io
 from dln.evaluate import METRICS, fit_convergence
 
 log = logging.getLogger("dln.workflow.fit_convergence")
@@ -20,7 +20,7 @@ def main(*, evaluations: list[str], output: str, problem: str, rule: str = "fit_
     metrics = np.array([[float(e[m]) for m in sorted(METRICS)] for e in evs])
     fit = fit_convergence(lam, jumps, metrics)
     log.info("jump slopes %s, constants %s", fit.jumps.slope, fit.jumps.constant)
-    ds = io.convergence_to_dataset(evs, fit, problem=problem)
+    ds = convergence_store.to_dataset(evs, fit, problem=problem)
     alphas = [e.attrs["log10_alpha"] for e in evs]
     io.write_dataset(ds, output, rule=rule, params={"problem": problem, "log10_alpha": alphas})
 

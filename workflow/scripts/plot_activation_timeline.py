@@ -8,7 +8,7 @@ import csv
 import math
 from pathlib import Path
 
-from dln import io, plotting
+from dln import io, saddle_store
 
 # Columns of the CSV table, in order.
 COLUMNS = (
@@ -55,7 +55,7 @@ def main(
         (io.read_dataset(p), io.read_dataset(s)) for p, s in zip(problems, saddles, strict=True)
     ]
     # panel heights: 0.28 in per feature row plus room for the title and the time axis
-    ratios = [0.28 * max(len(plotting.active_features(sad)), 1) + 0.75 for _, sad in pairs]
+    ratios = [0.28 * max(len(saddle_store.active_features(sad)), 1) + 0.75 for _, sad in pairs]
     fig, axes = new_figure(len(pairs), 1, width=6.4, height=1.0)
     fig.set_size_inches(6.4, 0.4 + sum(ratios))
     axes[0, 0].get_gridspec().set_height_ratios(ratios)
@@ -63,7 +63,7 @@ def main(
     for i, (prob, sad) in enumerate(pairs):
         name = str(prob.attrs.get("problem", ""))
         ax = axes[i, 0]
-        plotting.plot_activation_timeline(
+        saddle_store.plot_activation_timeline(
             sad,
             ax,
             time_scale=time_scales.get(name, "linear"),
@@ -72,7 +72,7 @@ def main(
         )
         if i < len(pairs) - 1:
             ax.set_xlabel("")
-        intervals = plotting.support_intervals(sad, feature_names=prob["feature_name"].values)
+        intervals = saddle_store.support_intervals(sad, feature_names=prob["feature_name"].values)
         rows += [{"problem": name, **r} for r in intervals]
         setup = problem_setup(prob)
         events = "; ".join(

@@ -3,7 +3,8 @@ one row per problem."""
 
 import numpy as np
 
-from dln import io, plotting
+from dln import io
+from dln.baselines import comparison
 
 
 def main(*, studies: list, png: str, pdf: str, caption: str, template: str, dpi: int = 150):
@@ -15,9 +16,9 @@ def main(*, studies: list, png: str, pdf: str, caption: str, template: str, dpi:
     lines = []
     for i, ds in enumerate(stores):
         name = str(ds.attrs["problem"])
-        plotting.plot_entry_orders(ds, axes[i, 0])
+        comparison.plot_entry_orders(ds, axes[i, 0])
         axes[i, 0].set_title(f"{name}: entry order", fontsize="medium")
-        plotting.plot_loss_versus_l1(ds, axes[i, 1])
+        comparison.plot_loss_versus_l1(ds, axes[i, 1])
         axes[i, 1].set_title(f"{name}: loss against the l1 norm", fontsize="medium")
         names = [str(n) for n in ds["feature_name"].values]
 

@@ -5,7 +5,7 @@ One panel per coordinate that is active in the limit: the flow for every configu
 ``beta~_alpha -> beta°`` is visible.
 """
 
-from dln import io, plotting
+from dln import flow_store, io, saddle_store
 
 # At most this many coordinates (panels) are drawn, the ones that move the most.
 MAX_PANELS = 4
@@ -31,14 +31,14 @@ def main(
     prob = io.read_dataset(problem)
     sad = io.read_dataset(saddles)
     stores = read_flows_by_alpha(flows)
-    active = plotting.active_features(sad)
+    active = saddle_store.active_features(sad)
     if active.size > MAX_PANELS:
-        active = plotting.moving_features(sad, MAX_PANELS)
+        active = saddle_store.moving_features(sad, MAX_PANELS)
     if active.size == 0:
         raise ValueError(f"problem {prob.attrs.get('problem')!r} has no active coordinate")
     fig, axes = new_figure(1, active.size, width=3.6, height=3.3)
     for ax, j in zip(axes[0], active, strict=True):
-        plotting.plot_coordinate_over_alpha(stores, sad, ax, feature=int(j))
+        flow_store.plot_coordinate_over_alpha(stores, sad, ax, feature=int(j))
         if time_scale == "log":
             ax.set_xscale("log")
     axes[0, -1].legend(

@@ -5,7 +5,7 @@ distance and the sup error in the dual variable ``s``; one series per problem, w
 fitted slope in the legend and a ``C / log(1/alpha)`` reference line.
 """
 
-from dln import io, plotting
+from dln import convergence_store, io
 
 # The metrics drawn, in panel order (dln.evaluate.METRICS names), and their axis labels.
 METRICS = {
@@ -34,7 +34,7 @@ def main(
     stores = [io.read_dataset(p) for p in convergence]
     fig, axes = new_figure(1, len(METRICS), width=3.6, height=3.4)
     for ax, (metric, ylabel) in zip(axes[0], METRICS.items(), strict=True):
-        plotting.plot_metric_over_alpha(stores, ax, metric=metric)
+        convergence_store.plot_metric_over_alpha(stores, ax, metric=metric)
         ax.set_ylabel(ylabel)
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
     lines = []

@@ -2,7 +2,7 @@
 
 import math
 
-from dln import io, plotting
+from dln import evaluation_store, io
 
 
 def main(*, evaluations: list[str], png: str, pdf: str, dpi: int = 150):
@@ -17,7 +17,7 @@ def main(*, evaluations: list[str], png: str, pdf: str, dpi: int = 150):
     for ax, (problem, stores) in zip(axes.flat, by_problem.items(), strict=False):
         stores.sort(key=lambda e: float(e["log_inv_alpha"]))
         for ds in stores:
-            plotting.plot_evaluation(ds, ax, lw=0.8)
+            evaluation_store.plot_evaluation(ds, ax, lw=0.8)
         ax.set_title(f"{problem}: distance to the limit", fontsize="medium")
         ax.legend(fontsize="xx-small", frameon=False)
     for ax in list(axes.flat)[len(by_problem) :]:

@@ -1,6 +1,6 @@
 """Figure: one problem's flows over the limit process (the paper's Figures 1-2)."""
 
-from dln import io, plotting
+from dln import flow_store, io, plotstyle, saddle_store
 
 
 def main(
@@ -20,13 +20,13 @@ def main(
     ax_beta, ax_loss = axes[0]
     t_max = max(float(f["time"].values[-1]) for f in stores)
     for i, flow in enumerate(stores):
-        style = plotting.LINESTYLES[i % len(plotting.LINESTYLES)]
-        plotting.plot_flow_coordinates(flow, ax_beta, linestyle=style, legend=i == 0)
-        plotting.plot_flow_loss(flow, ax_loss, linestyle=style, color=f"C{i}")
-    plotting.plot_limit_process(sad, ax_beta, t_max=t_max, lw=0.8, linestyle="--")
-    plotting.plot_saddle_staircase(sad, ax_loss, t_max=t_max)
-    ax_loss.set_xlabel(plotting.label(stores[0]["time"]))
-    alphas = ", ".join(plotting.alpha_label(f) for f in stores)
+        style = plotstyle.LINESTYLES[i % len(plotstyle.LINESTYLES)]
+        flow_store.plot_flow_coordinates(flow, ax_beta, linestyle=style, legend=i == 0)
+        flow_store.plot_flow_loss(flow, ax_loss, linestyle=style, color=f"C{i}")
+    saddle_store.plot_limit_process(sad, ax_beta, t_max=t_max, lw=0.8, linestyle="--")
+    saddle_store.plot_saddle_staircase(sad, ax_loss, t_max=t_max)
+    ax_loss.set_xlabel(plotstyle.label(stores[0]["time"]))
+    alphas = ", ".join(plotstyle.alpha_label(f) for f in stores)
     ax_beta.set_title(f"{sad.attrs.get('problem', '')}: {alphas}", fontsize="medium")
     ax_loss.set_title("loss, limit staircase in black", fontsize="medium")
     ax_beta.legend(fontsize="x-small", frameon=False, ncols=2)

@@ -3,7 +3,8 @@ log(1/alpha)) and per-coordinate scales (weighted endpoints against the weighted
 
 import numpy as np
 
-from dln import io, plotting
+from dln import io
+from dln.studies import initialisation
 
 
 def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: int = 150):
@@ -13,10 +14,10 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
     ds = io.read_dataset(study)
     n_scales = int(ds.sizes.get("scale_set", 0))
     fig, axes = new_figure(1, 3 if n_scales else 2, width=3.6, height=3.3)
-    plotting.plot_direction_jump_errors(ds, axes[0, 0])
-    plotting.plot_initialisation_agreement(ds, axes[0, 1])
+    initialisation.plot_direction_jump_errors(ds, axes[0, 0])
+    initialisation.plot_initialisation_agreement(ds, axes[0, 1])
     if n_scales:
-        plotting.plot_weighted_endpoints(ds, axes[0, 2])
+        initialisation.plot_weighted_endpoints(ds, axes[0, 2])
     fig.suptitle(
         f"{ds.attrs['problem']}: initialisation $u_0 = \\sqrt{{2}}\\,\\alpha c$ "
         r"(random $c > 0$) and $\alpha^{k_i}$ (random scales)",

@@ -4,7 +4,7 @@ Log-log: the measured ``|t_k^alpha - t_k|`` of every jump ``k``, the fitted line
 convergence stores (slopes in the legend) and a ``C / log(1/alpha)`` reference line.
 """
 
-from dln import io, plotting
+from dln import convergence_store, io
 
 
 def main(
@@ -26,7 +26,7 @@ def main(
     fig, axes = new_figure(1, len(stores), width=4.6, height=3.4)
     lines = []
     for ax, ds, path in zip(axes[0], stores, problems, strict=True):
-        plotting.plot_jump_time_errors(ds, ax)
+        convergence_store.plot_jump_time_errors(ds, ax)
         setup = problem_setup(io.read_dataset(path))
         ax.set_title(f"{setup['problem']} (n = {setup['n']}, d = {setup['d']})", fontsize="medium")
         lam = ds["log_inv_alpha"].values

@@ -7,7 +7,8 @@ the same time axis ``t = 1/lam`` and the same colours.
 
 import numpy as np
 
-from dln import io, plotting
+from dln import io, plotstyle, saddle_store
+from dln.baselines.lasso import plot_lasso_path
 
 
 def main(
@@ -31,14 +32,14 @@ def main(
     las = io.read_dataset(lasso)
     t = las["time"].values
     features = sorted(
-        set(plotting.active_features(sad).tolist())
+        set(saddle_store.active_features(sad).tolist())
         | set(np.flatnonzero(np.any(las["knot_beta"].values != 0, axis=0)).tolist())
     )
     fig, axes = new_figure(1, 2, width=4.3, height=3.6)
     ax_sad, ax_las = axes[0]
     ax_las.sharey(ax_sad)
-    colors = plotting.feature_colors(sad.sizes["feature"])
-    times, betas = plotting._limit_steps(sad, float(t[-1]))
+    colors = plotstyle.feature_colors(sad.sizes["feature"])
+    times, betas = saddle_store.limit_steps(sad, float(t[-1]))
     names = [str(n) for n in sad["feature_name"].values]
     for j in range(betas.shape[1]):
         on = j in features
@@ -46,7 +47,7 @@ def main(
             times,
             betas[:, j],
             where="post",
-            color=colors[j] if on else plotting.INACTIVE_COLOR,
+            color=colors[j] if on else plotstyle.INACTIVE_COLOR,
             lw=1.5 if on else 0.8,
             label=names[j] if on else None,
         )
@@ -56,12 +57,12 @@ def main(
     if time_scale == "log":
         ax_sad.set_xscale("log")
     ax_sad.set_xlim(float(t[0]), float(t[-1]))
-    ax_sad.set_xlabel(plotting.label(las["time"]))
+    ax_sad.set_xlabel(plotstyle.label(las["time"]))
     ax_sad.set_ylabel(r"saddles: limit $\beta^\circ(t)$")
     ax_sad.set_title(f"Algorithm 1: {sad.sizes['saddle'] - 1} jumps (dashed)", fontsize="medium")
-    plotting.plot_lasso_path(las, ax_las, time_scale=time_scale, features=features)
+    plot_lasso_path(las, ax_las, time_scale=time_scale, features=features)
     ax_las.set_title(f"Lasso (LARS): {las.attrs['n_knots']} knots (dotted)", fontsize="medium")
-    plotting._legend_outside(ax_las, handles=ax_sad.get_legend_handles_labels()[0])
+    plotstyle.legend_outside(ax_las, handles=ax_sad.get_legend_handles_labels()[0])
     setup = problem_setup(prob)
     fig.suptitle(
         f"{setup['problem']} (n = {setup['n']}, d = {setup['d']}): saddles versus the Lasso "

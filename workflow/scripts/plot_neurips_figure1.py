@@ -7,7 +7,7 @@ saddles of Algorithm 1 marked.
 
 import numpy as np
 
-from dln import io, plotting
+from dln import flow_store, io, plotstyle, saddle_store
 
 
 def main(
@@ -31,14 +31,14 @@ def main(
     prob = io.read_dataset(problem)
     sad = io.read_dataset(saddles)
     flow = io.read_dataset(flows[0])
-    features = plotting.moving_features(sad)
+    features = saddle_store.moving_features(sad)
     fig, axes = new_figure(1, 3, width=3.9, height=3.6)
     ax_loss, ax_beta, ax_3d = axes[0]
     ax_3d.remove()
     ax_3d = fig.add_subplot(1, 3, 3, projection="3d")
-    plotting.plot_loss_plateaus(flow, sad, ax_loss, time_scale=time_scale)
+    flow_store.plot_loss_plateaus(flow, sad, ax_loss, time_scale=time_scale)
     ax_loss.set_title("training loss", fontsize="medium")
-    plotting.plot_paper_panel([flow], sad, ax_beta, time_scale=time_scale)
+    flow_store.plot_paper_panel([flow], sad, ax_beta, time_scale=time_scale)
     legend = ax_beta.get_legend()
     handles = legend.legend_handles
     legend.remove()
@@ -51,16 +51,16 @@ def main(
         frameon=False,
     )
     ax_beta.set_title(r"coordinates $\tilde\beta_i(t)$", fontsize="medium")
-    plotting.plot_trajectory_3d(flow, sad, ax_3d, features=features)
+    flow_store.plot_trajectory_3d(flow, sad, ax_3d, features=features)
     ax_3d.set_title("trajectory (saddles in black)", fontsize="medium")
     setup = problem_setup(prob)
     fig.suptitle(
-        f"{setup['problem']}: n = {setup['n']}, d = {setup['d']}, {plotting.alpha_label(flow)}",
+        f"{setup['problem']}: n = {setup['n']}, d = {setup['d']}, {plotstyle.alpha_label(flow)}",
         fontsize="medium",
     )
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
     names = [str(n) for n in sad["feature_name"].values]
-    others = np.setdiff1d(plotting.active_features(sad), features)
+    others = np.setdiff1d(saddle_store.active_features(sad), features)
     write_caption(
         template,
         caption,

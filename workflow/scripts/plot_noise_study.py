@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from dln import io, plotting
+from dln import io
+from dln.studies import noise
 
 
 def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: int = 150):
@@ -11,8 +12,8 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
 
     ds = io.read_dataset(study)
     fig, axes = new_figure(1, 2, width=4.4, height=3.4)
-    plotting.plot_noise_agreement(ds, axes[0, 0])
-    plotting.plot_noise_jump_times(ds, axes[0, 1])
+    noise.plot_noise_agreement(ds, axes[0, 0])
+    noise.plot_noise_jump_times(ds, axes[0, 1])
     names = [str(n) for n in ds["feature_name"].values]
     clean = ds["clean_activation_time"].values
     order = [names[j] for j in np.argsort(clean) if np.isfinite(clean[j])]

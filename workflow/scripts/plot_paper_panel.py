@@ -5,7 +5,7 @@ The paper's coordinate panels (arXiv v1, Figures 1 and 2): each coordinate of th
 with two alphas (Figure 2 left) the first is solid, the second dashed.
 """
 
-from dln import io, plotting
+from dln import flow_store, io, plotstyle
 
 # Title of each panel, as the paper numbers them.
 TITLES = {
@@ -39,9 +39,9 @@ def main(
     stores = [io.read_dataset(f) for f in flows]
     fig, axes = new_figure(1, 1, width=6.4, height=3.8)
     ax = axes[0, 0]
-    plotting.plot_paper_panel(stores, sad, ax, time_scale=time_scale)
+    flow_store.plot_paper_panel(stores, sad, ax, time_scale=time_scale)
     setup = problem_setup(prob)
-    alphas = ", ".join(plotting.alpha_label(f) for f in stores)
+    alphas = ", ".join(plotstyle.alpha_label(f) for f in stores)
     ax.set_title(
         f"{TITLES[figure]}: n = {setup['n']}, d = {setup['d']}, {alphas}", fontsize="medium"
     )

@@ -5,7 +5,7 @@ dark (small alpha), over the limit staircase of Algorithm 1: the staircase emerg
 ``alpha -> 0``.
 """
 
-from dln import io, plotting
+from dln import flow_store, io
 
 
 def main(
@@ -29,7 +29,7 @@ def main(
     stores = read_flows_by_alpha(flows)
     fig, axes = new_figure(1, 1, width=7.2, height=3.8)
     ax = axes[0, 0]
-    plotting.plot_losses_over_alpha(stores, sad, ax, time_scale=time_scale)
+    flow_store.plot_losses_over_alpha(stores, sad, ax, time_scale=time_scale)
     setup = problem_setup(prob)
     ax.set_title(
         f"{setup['problem']}: training loss from large to small "

@@ -2,7 +2,8 @@
 
 import math
 
-from dln import io, plotting
+from dln import io
+from dln.problems import store as problem_store
 
 
 def main(*, problems: list[str], saddles: list[str], png: str, pdf: str, dpi: int = 150):
@@ -11,7 +12,7 @@ def main(*, problems: list[str], saddles: list[str], png: str, pdf: str, dpi: in
     ncols = min(3, len(problems))
     fig, axes = new_figure(math.ceil(len(problems) / ncols), ncols)
     for ax, p, s in zip(axes.flat, problems, saddles, strict=False):
-        plotting.plot_problem(io.read_dataset(p), ax, saddles=io.read_dataset(s))
+        problem_store.plot_problem(io.read_dataset(p), ax, saddles=io.read_dataset(s))
     for ax in list(axes.flat)[len(problems) :]:
         ax.set_axis_off()
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from dln import io, plotting
+from dln import io
+from dln.studies import step_size
 
 # The coordinates panel shows the largest step whose median relative jump-time error is at most
 # this: its departure from the flow is visible; larger steps oscillate and hide the flow.
@@ -23,9 +24,9 @@ def main(*, study: str, png: str, pdf: str, caption: str, template: str, dpi: in
     ok = np.flatnonzero(~diverged & (error <= SHOWN_MAX_ERROR))
     shown = int(ok[-1]) if ok.size else int(np.nanargmin(np.where(diverged, np.inf, error)))
     fig, axes = new_figure(1, 3, width=3.8, height=3.4)
-    plotting.plot_step_size_coordinates(ds, axes[0, 0], step_index=shown)
-    plotting.plot_step_size_jumps(ds, axes[0, 1])
-    plotting.plot_step_size_errors(ds, axes[0, 2])
+    step_size.plot_step_size_coordinates(ds, axes[0, 0], step_index=shown)
+    step_size.plot_step_size_jumps(ds, axes[0, 1])
+    step_size.plot_step_size_errors(ds, axes[0, 2])
     fig.suptitle(
         f"{ds.attrs['problem']}: gradient descent versus the flow at "
         f"$\\alpha = 10^{{{ds.attrs['log10_alpha']}}}$",

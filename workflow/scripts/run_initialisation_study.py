@@ -10,7 +10,7 @@ import logging
 import numpy as np
 
 from dln import io
-from dln.studies import initialisation_study
+from dln.studies import initialisation, initialisation_study
 
 log = logging.getLogger("dln.workflow.run_initialisation_study")
 
@@ -58,9 +58,8 @@ def main(
         rtol=rtol,
         max_saddles=max_saddles,
     )
-    ds = io.study_to_dataset(
+    ds = initialisation.to_dataset(
         study,
-        kind="initialisation",
         feature_names=prob["feature_name"].values,
         problem=problem_name,
     )

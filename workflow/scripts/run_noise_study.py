@@ -10,7 +10,7 @@ import logging
 import numpy as np
 
 from dln import io
-from dln.studies import noise_study
+from dln.studies import noise, noise_study
 
 log = logging.getLogger("dln.workflow.run_noise_study")
 
@@ -50,9 +50,7 @@ def main(
         seed=seed,
         max_saddles=max_saddles,
     )
-    ds = io.study_to_dataset(
-        study, kind="noise", feature_names=prob["feature_name"].values, problem=problem_name
-    )
+    ds = noise.to_dataset(study, feature_names=prob["feature_name"].values, problem=problem_name)
     params = {
         "problem": problem_name,
         "noise_levels": list(noise_levels),

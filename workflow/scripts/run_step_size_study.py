@@ -9,7 +9,7 @@ import logging
 import numpy as np
 
 from dln import io
-from dln.studies import DEPARTURE_RTOL, step_size_study
+from dln.studies import DEPARTURE_RTOL, step_size, step_size_study
 
 log = logging.getLogger("dln.workflow.run_step_size_study")
 
@@ -51,8 +51,8 @@ def main(
         rtol=rtol,
         max_saddles=max_saddles,
     )
-    ds = io.study_to_dataset(
-        study, kind="step_size", feature_names=prob["feature_name"].values, problem=problem_name
+    ds = step_size.to_dataset(
+        study, feature_names=prob["feature_name"].values, problem=problem_name
     )
     ds.attrs["log10_alpha"] = log10_alpha
     ds.attrs["departure_rtol"] = DEPARTURE_RTOL

@@ -2,7 +2,7 @@
 
 import logging
 
-from dln import io
+from dln import flow_store, io
 from dln.evaluate import plateau_midpoints
 from dln.flow import simulate_flow
 from dln.pipeline.paths import time_grid
@@ -54,7 +54,7 @@ def main(
         result.status,
     )
     solver = {"method": method, "rtol": rtol, "max_step_count": max_step_count}
-    ds = io.flow_to_dataset(
+    ds = flow_store.to_dataset(
         result,
         log10_alpha=log10_alpha,
         feature_names=prob["feature_name"].values,

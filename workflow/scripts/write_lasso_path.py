@@ -12,7 +12,7 @@ import logging
 import numpy as np
 
 from dln import io
-from dln.baselines import lasso_coefficients, lasso_path
+from dln.baselines import lasso, lasso_coefficients, lasso_path
 from dln.pipeline.paths import time_grid
 
 log = logging.getLogger("dln.workflow.write_lasso_path")
@@ -44,7 +44,7 @@ def main(*, problem: str, saddles: str, output: str, time: dict, rule: str = "wr
         path.message,
     )
     name = prob.attrs.get("problem", "")
-    ds = io.lasso_to_dataset(
+    ds = lasso.to_dataset(
         path,
         t=t,
         coefs=lasso_coefficients(path, t),

@@ -35,9 +35,13 @@ def _module_file(name: str, scripts_dir: Path) -> Path | None:
 
 
 @cache
-def _lazy_exports() -> dict[str, str]:
-    """``dln``'s lazily imported public names: ``{"saddle_jumps": "dln.saddles", ...}``."""
-    tree = ast.parse((PACKAGE_DIR / "__init__.py").read_text(encoding="utf-8"))
+def _lazy_exports(package: str) -> dict[str, str]:
+    """A package's lazily imported public names (its ``_EXPORTS`` table, PEP 562), e.g.
+    ``{"saddle_jumps": "dln.saddles", ...}`` for ``dln``; empty if it has none."""
+    init = PACKAGE_DIR.joinpath(*package.split(".")[1:], "__init__.py")
+    if not init.is_file():
+        return {}
+    tree = ast.parse(init.read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets
@@ -110,8 +114,10 @@ def _closure(script: Path, scripts_dir: Path) -> tuple[Path, ...]:
         for name in _imports(path):
             # importing dln.a.b runs dln/__init__.py and dln/a/__init__.py too
             parts = name.split(".")
-            if len(parts) == 2 and parts[0] == "dln" and parts[1] in _lazy_exports():
-                parts = _lazy_exports()[parts[1]].split(".")  # `from dln import saddle_jumps`
+            package, _, attr = name.rpartition(".")
+            if parts[0] == "dln" and attr in _lazy_exports(package):
+                # `from dln import saddle_jumps`: the module that defines the name
+                parts = _lazy_exports(package)[attr].split(".")
             for i in range(1, len(parts) + 1):
                 found = _module_file(".".join(parts[:i]), scripts_dir)
                 if found is not None and found not in seen:

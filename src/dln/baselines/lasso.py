@@ -1,4 +1,4 @@
-"""Baselines to set beside the saddle-to-saddle limit: the Lasso regularisation path.
+"""The Lasso regularisation path, a baseline beside the saddle-to-saddle limit.
 
 The Lasso ``min_b ||y - X b||^2 / (2 n) + lam ||b||_1`` has the same loss as the network
 (docs/theory.md), so its path is compared with Algorithm 1 on the common time axis
@@ -10,17 +10,34 @@ saddle-to-saddle limit. The path is computed by scikit-learn's LARS-Lasso
 The saddles are not points of the Lasso path (docs/theory.md): a saddle has ``grad L = 0``
 on its support, a Lasso point with ``lam > 0`` has ``|grad L_i| = lam`` there. Pure numerics:
 arrays in, a frozen dataclass out.
+
+
+Its store layout (:func:`to_dataset`, rule ``write_lasso_path``; xarray is imported only
+there) and its figure (:func:`plot_lasso_path`) live here too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dln._validation import check_array, check_positive, check_X_y
+from dln.activation import ACTIVE_RTOL
+from dln.plotstyle import INACTIVE_COLOR, feature_colors, set_time_axis
 
-__all__ = ["KNOT_RTOL", "LassoPath", "lasso_path", "lasso_coefficients"]
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = [
+    "KNOT_RTOL",
+    "LassoPath",
+    "lasso_coefficients",
+    "lasso_path",
+    "plot_lasso_path",
+    "to_dataset",
+]
 
 # A LARS knot with lam <= KNOT_RTOL * lam_max is the end of the path (lam = 0), not a knot:
 # after the last true knot LARS may emit a rounding-level step (lam ~ 1e-15 lam_max) where a
@@ -138,3 +155,101 @@ def lasso_coefficients(path: LassoPath, t) -> np.ndarray:
         values = np.vstack([path.end_coef, values])
     lam = np.clip(lam, path.end_lambda, path.lambdas[0])
     return np.column_stack([np.interp(lam, knots, values[:, j]) for j in range(values.shape[1])])
+
+
+def to_dataset(path, *, t, coefs, feature_names=None, problem: str = "") -> xr.Dataset:
+    """Store layout of a Lasso path (:class:`dln.baselines.LassoPath`) on the time axis 1/lam.
+
+    Parameters
+    ----------
+    path : dln.baselines.LassoPath
+        Knots ``lam_k`` and the Lasso solutions there.
+    t : array of shape (m,)
+        Accelerated times at which ``coefs`` is given (``lam = 1/t``).
+    coefs : array of shape (m, n_features)
+        The Lasso solution at ``t`` (:func:`dln.baselines.lasso_coefficients`).
+    """
+    import xarray as xr
+
+    from dln.io import feature_coords, global_attrs, var_attrs
+
+    lambdas = np.asarray(path.lambdas, dtype=np.float64)
+    knot_coefs = np.asarray(path.coefs, dtype=np.float64)
+    coords = feature_coords(knot_coefs.shape[1], feature_names)
+    coords["knot"] = (
+        "knot",
+        np.arange(lambdas.shape[0]),
+        var_attrs("knot index", description="0-based"),
+    )
+    coords["time"] = (
+        "time",
+        np.asarray(t, dtype=np.float64),
+        var_attrs("time t", "accelerated time"),
+    )
+    lam_description = "regularisation of ||y - X b||^2 / (2 n) + lam ||b||_1 (scikit-learn alpha)"
+    data = {
+        "knot_lambda": (("knot",), lambdas, var_attrs("Lasso knot lam_k", "1", lam_description)),
+        "knot_time": (
+            ("knot",),
+            np.asarray(path.times, dtype=np.float64),
+            var_attrs("knot time 1/lam_k", "accelerated time"),
+        ),
+        "knot_beta": (("knot", "feature"), knot_coefs, var_attrs("Lasso solution at the knot")),
+        "beta": (
+            ("time", "feature"),
+            np.asarray(coefs, dtype=np.float64),
+            var_attrs("Lasso solution at lam = 1/t", description="affine in lam between knots"),
+        ),
+        "end_beta": (
+            ("feature",),
+            np.asarray(path.end_coef, dtype=np.float64),
+            var_attrs("Lasso solution at the end of the path", description="lam = end_lambda"),
+        ),
+        "end_lambda": ((), np.float64(path.end_lambda), var_attrs("lam at the end of the path")),
+    }
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs=global_attrs(
+            f"Lasso path (LARS) of {problem}".strip(),
+            problem=problem,
+            n_knots=int(path.n_knots),
+            n_iter=int(path.n_iter),
+            status=int(path.status),
+            message=str(path.message),
+        ),
+    )
+
+
+def plot_lasso_path(lasso, ax, *, time_scale: str = "linear", features=None):
+    """Coordinates of the Lasso solution at ``lam = 1/t`` against ``t``, knots marked.
+
+    ``features`` selects the coloured coordinates (default: those non-zero at a knot or at
+    the end); the others are drawn thin and grey. Knots are dotted vertical lines.
+    """
+    t = lasso["time"].values
+    beta = lasso["beta"].values
+    d = beta.shape[1]
+    colors = feature_colors(d)
+    if features is None:
+        every = np.vstack([lasso["knot_beta"].values, lasso["end_beta"].values[None]])
+        top = float(np.abs(every).max()) or 1.0
+        features = np.flatnonzero(np.any(np.abs(every) > ACTIVE_RTOL * top, axis=0))
+    features = set(int(j) for j in features)
+    for j in range(d):
+        on = j in features
+        ax.plot(
+            t,
+            beta[:, j],
+            color=colors[j] if on else INACTIVE_COLOR,
+            lw=1.5 if on else 0.8,
+            zorder=2,
+        )
+    for tk in lasso["knot_time"].values:
+        if t[0] <= tk <= t[-1]:
+            ax.axvline(tk, color="0.4", lw=0.7, linestyle=":", zorder=1)
+    ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
+    set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(r"$t = 1/\lambda$ (accelerated time)")
+    ax.set_ylabel(r"Lasso $\hat\beta(\lambda = 1/t)$")
+    return ax

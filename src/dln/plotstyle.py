@@ -1,0 +1,98 @@
+"""What the plots of every store share: axis labels from attrs, colours, floors, legends.
+
+Plotting functions take a Dataset and an Axes and draw; no file I/O (the workflow scripts save
+the figures). They live with the store they draw: :mod:`dln.problems.store`,
+:mod:`dln.saddle_store`, :mod:`dln.flow_store`, :mod:`dln.evaluation_store`,
+:mod:`dln.convergence_store`, :mod:`dln.baselines`, :mod:`dln.studies`. Axis labels come from
+the ``long_name`` / ``units`` attrs of the stores. ``alpha`` is the initialisation scale of the
+network; it is labelled by its base-10 exponent (``alpha = 10^{log10_alpha}``) and by
+``log(1/alpha)``. All times are accelerated times (original time = ``log(1/alpha) * t``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "DISTANCE_FLOOR",
+    "INACTIVE_COLOR",
+    "LINESTYLES",
+    "LOSS_FLOOR",
+    "alpha_colors",
+    "alpha_label",
+    "feature_colors",
+    "label",
+    "legend_outside",
+    "reference_slope",
+    "set_time_axis",
+]
+
+# Losses at or below this fraction of the initial loss are drawn at this floor on log axes
+# (the last saddle interpolates: its loss is a rounding error, ~1e-30).
+LOSS_FLOOR = 1e-12
+# Distances below this fraction of the largest are drawn at this floor (the flow starts
+# within alpha^2 of the limit, e.g. 1e-2000, far below anything visible).
+DISTANCE_FLOOR = 1e-14
+# Linestyles cycled over alphas in one panel (solid: smallest alpha).
+LINESTYLES = ("-", "--", ":", "-.")
+# Colour of coordinates that are never active in the limit (drawn thin, one legend entry).
+INACTIVE_COLOR = "0.65"
+
+
+def label(var) -> str:
+    """Axis label from a DataArray's ``long_name`` and ``units`` ("1": no unit shown)."""
+    name = str(var.attrs.get("long_name", var.name))
+    units = str(var.attrs.get("units", "1"))
+    return name if units in ("1", "") else f"{name} [{units}]"
+
+
+def alpha_label(ds) -> str:
+    """Mathtext label ``alpha = 10^{e}`` of a store carrying ``log10_alpha``."""
+    exponent = ds.attrs.get("log10_alpha")
+    if exponent is None:
+        exponent = f"{float(ds['log10_alpha']):g}"
+    return rf"$\alpha = 10^{{{exponent}}}$"
+
+
+def feature_colors(n_features: int) -> list:
+    """One colour per feature (tab10, then tab20 for more than 10 features)."""
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["tab10" if n_features <= 10 else "tab20"]
+    return [cmap(j % cmap.N) for j in range(n_features)]
+
+
+def alpha_colors(log_inv_alphas) -> list:
+    """One colour per alpha, from light (large alpha) to dark (small alpha), log(1/alpha) scale."""
+    import matplotlib as mpl
+
+    lam = np.log(np.asarray(log_inv_alphas, dtype=float))
+    span = float(lam.max() - lam.min()) if lam.size > 1 else 1.0
+    x = (lam - lam.min()) / (span if span > 0 else 1.0)
+    cmap = mpl.colormaps["viridis_r"]
+    return [cmap(0.15 + 0.8 * v) for v in x]
+
+
+def legend_outside(ax, **kwargs):
+    """Legend to the right of the axes (never over the data); constrained layout makes room."""
+    style = {"fontsize": "small", "frameon": False, "loc": "upper left"}
+    style.update(kwargs)
+    return ax.legend(bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **style)
+
+
+def set_time_axis(ax, t, time_scale: str):
+    """Time axis over the grid ``t``: linear from t[0], or logarithmic (t[0] > 0)."""
+    if time_scale == "log":
+        ax.set_xscale("log")
+    ax.set_xlim(float(t[0]), float(t[-1]))
+
+
+def reference_slope(ax, lam, values):
+    """Dotted ``C / log(1/alpha)`` guide through the geometric middle of the data."""
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0 or lam.size < 2:
+        return
+    mid = np.exp(np.mean(np.log(v)))
+    lam_mid = np.exp(np.mean(np.log(lam)))
+    ax.loglog(lam, mid * lam_mid / lam, ":", color="0.4", lw=1, label=r"$\propto 1/\log(1/\alpha)$")
