@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import platform
 import shutil
@@ -39,12 +38,13 @@ import subprocess
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
+
+from dln.alpha import LN10, canonical_log10_alpha, log_inv_alpha_from_log10  # noqa: F401
 
 __all__ = [
     "CONSOLIDATED",
@@ -75,7 +75,6 @@ REFERENCES = (
     "arXiv:2304.00488"
 )
 SOURCE = "dln (reference implementation of Pesme & Flammarion 2023), Snakemake pipeline"
-LN10 = math.log(10.0)
 # Libraries whose versions are recorded in every store.
 _LIBRARIES = ("numpy", "scipy", "xarray", "zarr", "pandas", "matplotlib", "snakemake")
 # Hidden siblings used by write_dataset: ".<store name>.partial-<pid>-<random>" while writing,
@@ -88,43 +87,6 @@ _NON_STORE_FILES = (".snakemake_timestamp",)
 
 class StoreError(ValueError):
     """A store is missing, incomplete or corrupt; the message names the store's path."""
-
-
-# --------------------------------------------------------------------------------------------
-# alpha as a canonical exponent string
-# --------------------------------------------------------------------------------------------
-def canonical_log10_alpha(value: str | int | float) -> str:
-    """Canonical decimal string of the base-10 exponent of ``alpha`` (``alpha = 10**value``).
-
-    The string is the shortest plain decimal (no exponent, no trailing zeros, no ``+``):
-    ``-100``, ``-2.5``, ``-1000``. Floats are converted through ``repr`` (their shortest
-    round-trip form), so ``-2.5`` and ``"-2.50"`` both give ``"-2.5"``.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not a finite number, or not negative (``alpha`` must be < 1 so that
-        ``log(1/alpha) > 0``).
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"log10_alpha must be a number, got {value!r}")
-    try:
-        dec = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"log10_alpha must be a decimal number, got {value!r}") from None
-    if not dec.is_finite():
-        raise ValueError(f"log10_alpha must be finite, got {value!r}")
-    if dec >= 0:
-        raise ValueError(f"log10_alpha must be < 0 (alpha < 1), got {value!r}")
-    text = format(dec.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def log_inv_alpha_from_log10(log10_alpha: str | int | float) -> float:
-    """``log(1/alpha) = -log10_alpha * log(10)`` (the paper's ``Lam``), computed without alpha."""
-    return -float(Decimal(canonical_log10_alpha(log10_alpha))) * LN10
 
 
 # --------------------------------------------------------------------------------------------

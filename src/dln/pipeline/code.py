@@ -19,6 +19,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
+@cache
 def _module_file(name: str, scripts_dir: Path) -> Path | None:
     """Source file of module ``name`` if it belongs to ``dln`` or to the scripts directory."""
     parts = name.split(".")
@@ -56,28 +57,24 @@ def _package_of(path: Path) -> str | None:
         rel = path.resolve().relative_to(PACKAGE_DIR.parent)
     except ValueError:
         return None
-    parts = list(rel.with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    else:
-        parts.pop()
-    return ".".join(parts)
+    # dln/a/__init__.py and dln/a/b.py both live in package dln.a
+    return ".".join(rel.with_suffix("").parts[:-1])
 
 
-def _runtime_nodes(tree: ast.AST):
-    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (never run)."""
-    todo = [tree]
-    while todo:
-        node = todo.pop()
+def _statements(body):
+    """Every statement in ``body``, nested ones included (imports are statements, so the
+    expressions need not be walked), except those under ``if TYPE_CHECKING:`` (never run)."""
+    for node in body:
         yield node
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                todo.extend(child.orelse)
-                continue
-            todo.append(child)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from _statements(node.orelse)
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            yield from _statements(getattr(node, name, None) or [])
 
 
-def _imports(path: Path) -> set[str]:
+@cache
+def _imports(path: Path) -> frozenset[str]:
     """Dotted names of every module imported anywhere in ``path`` (also inside functions).
 
     ``from dln import flow`` yields both ``dln`` and ``dln.flow``: a name imported from a
@@ -86,7 +83,7 @@ def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = _package_of(path)
     names: set[str] = set()
-    for node in _runtime_nodes(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -98,7 +95,7 @@ def _imports(path: Path) -> set[str]:
                 continue
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 @cache

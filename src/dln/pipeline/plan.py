@@ -76,7 +76,7 @@ def plain(obj: Any) -> Any:
 # ---------------------------------------------------------------------------- alphas
 def canonical(value, key: str) -> str:
     """Canonical exponent string of one configured alpha; errors name ``key``."""
-    from dln.io import canonical_log10_alpha
+    from dln.alpha import canonical_log10_alpha
 
     try:
         return canonical_log10_alpha(value)
@@ -94,7 +94,7 @@ def log10_alpha_grid(*, min_log_inv_alpha, max_log_inv_alpha, num, significant_d
 
     Returns canonical strings; the rounded decimal is the exact alpha exponent from then on.
     """
-    from dln.io import canonical_log10_alpha
+    from dln.alpha import canonical_log10_alpha
 
     lo, hi = math.log(min_log_inv_alpha), math.log(max_log_inv_alpha)
     out = []
@@ -687,73 +687,92 @@ def check_problems(table: Mapping, cfg: Mapping, *, cache_dir=None) -> None:
       either: time.t_max or time.t_min is set, or flow.t_max_factor - 1 < window_fraction
       (otherwise t_max = factor * t_p >= t_p + delta holds for every problem).
     """
-    import numpy as np
-
-    from dln.evaluate import window_half_width
-    from dln.io import log_inv_alpha_from_log10
-
     flow, fraction = cfg["flow"], cfg["evaluate"]["window_fraction"]
     for name, spec in table.items():
-        time = spec["time"]
-        need_jumps = not (
-            time["t_max"] is None and time["t_min"] == 0 and flow["t_max_factor"] - 1 >= fraction
-        )
-        facts = _problem_facts(name, spec, cfg, need_jumps=need_jumps, cache_dir=cache_dir)
-        d = facts["n_features"]
-        if spec["scales"] is not None and len(spec["scales"]) != d:
-            _fail(f"problems.{name}.scales", f"needs one entry per feature ({d})")
-        smallest = spec["alphas"][-1]
-        lam = log_inv_alpha_from_log10(smallest)
-        if not math.isfinite(lam):
-            _fail(
-                f"problems.{name}.log10_alpha",
-                f"alpha = 1e{smallest} is too small: log(1/alpha) overflows float64",
-            )
-        from dln.flow import simulate_flow
+        passed = None
+        readable = spec["data"] is None or Path(spec["data"]["path"]).is_file()
+        if cache_dir is not None and readable:  # checks passed before with these settings
+            settings = {"flow": flow, "fraction": fraction, "time": spec["time"]}
+            settings["alpha"] = spec["alphas"][-1]
+            key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+            passed = Path(cache_dir) / f"passed-{_source_digest(name, spec, cfg)[:32]}-"
+            passed = passed.with_name(passed.name + key.hexdigest()[:32])
+            if passed.is_file():
+                continue
+        _check_problem(name, spec, cfg, cache_dir=cache_dir)
+        if passed is not None:
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
 
-        try:  # t = [0]: only the arguments are checked, nothing is integrated
-            simulate_flow(
-                np.ones((1, 1)),
-                np.ones(1),
-                log_inv_alpha=lam,
-                t=np.zeros(1),
-                scales=max(spec["scales"] or [1.0]),
-                rtol=flow["rtol"],
-                method=flow["method"],
-                max_step_count=flow["max_step_count"],
-            )
-        except ValueError as exc:
-            key = "flow.rtol" if str(exc).startswith("rtol") else "flow"
-            _fail(key, f"{exc} (problem {name!r}, alpha = 1e{smallest})")
-        if not need_jumps or facts["jump_times"] is None:
-            continue
-        times = np.asarray(facts["jump_times"])
-        if times.size <= 1:
-            continue  # no jump: the flow stays at beta = 0, any grid will do
-        t_p = float(times[-1])
-        t_max = time["t_max"]
-        if t_max is None:
-            t_max = flow["t_max_factor"] * t_p
-            if time["t_min"] >= t_max:
-                _fail(
-                    f"problems.{name}.time.t_min",
-                    f"{time['t_min']!r} is not below the end of the grid, flow.t_max_factor * "
-                    f"t_p = {t_max:.6g} (t_p = {t_p:.6g} is the last jump time of Algorithm 1)",
-                )
-        if t_max <= t_p:
+
+def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir) -> None:
+    """The checks of :func:`check_problems` for one problem."""
+    import numpy as np
+
+    from dln.alpha import log_inv_alpha_from_log10
+    from dln.evaluate import window_half_width
+
+    flow, fraction = cfg["flow"], cfg["evaluate"]["window_fraction"]
+    time = spec["time"]
+    need_jumps = not (
+        time["t_max"] is None and time["t_min"] == 0 and flow["t_max_factor"] - 1 >= fraction
+    )
+    facts = _problem_facts(name, spec, cfg, need_jumps=need_jumps, cache_dir=cache_dir)
+    d = facts["n_features"]
+    if spec["scales"] is not None and len(spec["scales"]) != d:
+        _fail(f"problems.{name}.scales", f"needs one entry per feature ({d})")
+    smallest = spec["alphas"][-1]
+    lam = log_inv_alpha_from_log10(smallest)
+    if not math.isfinite(lam):
+        _fail(
+            f"problems.{name}.log10_alpha",
+            f"alpha = 1e{smallest} is too small: log(1/alpha) overflows float64",
+        )
+    from dln.flow import simulate_flow
+
+    try:  # t = [0]: only the arguments are checked, nothing is integrated
+        simulate_flow(
+            np.ones((1, 1)),
+            np.ones(1),
+            log_inv_alpha=lam,
+            t=np.zeros(1),
+            scales=max(spec["scales"] or [1.0]),
+            rtol=flow["rtol"],
+            method=flow["method"],
+            max_step_count=flow["max_step_count"],
+        )
+    except ValueError as exc:
+        key = "flow.rtol" if str(exc).startswith("rtol") else "flow"
+        _fail(key, f"{exc} (problem {name!r}, alpha = 1e{smallest})")
+    if not need_jumps or facts["jump_times"] is None:
+        return
+    times = np.asarray(facts["jump_times"])
+    if times.size <= 1:
+        return  # no jump: the flow stays at beta = 0, any grid will do
+    t_p = float(times[-1])
+    t_max = time["t_max"]
+    if t_max is None:
+        t_max = flow["t_max_factor"] * t_p
+        if time["t_min"] >= t_max:
             _fail(
-                f"problems.{name}.time.t_max",
-                f"{t_max!r} ends before the last jump of Algorithm 1, t_p = {t_p:.6g}, so the "
-                f"flow would never reach the last saddle; allowed: t_max > {t_p:.6g} (e.g. "
-                f"{1.5 * t_p:.3g}), or null for flow.t_max_factor * t_p",
+                f"problems.{name}.time.t_min",
+                f"{time['t_min']!r} is not below the end of the grid, flow.t_max_factor * "
+                f"t_p = {t_max:.6g} (t_p = {t_p:.6g} is the last jump time of Algorithm 1)",
             )
-        delta = window_half_width(times[1:], fraction)
-        if t_max < t_p + delta:
-            _fail(
-                "evaluate.window_fraction",
-                f"{fraction!r} makes the evaluation window around the last jump of problem "
-                f"{name!r}, [t_p - delta, t_p + delta] = [{t_p - delta:.6g}, {t_p + delta:.6g}], "
-                f"end after its time.t_max = {t_max!r}; allowed: window_fraction <= "
-                f"{fraction * (t_max - t_p) / delta:.3g}, or raise problems.{name}.time.t_max "
-                f"to at least {t_p + delta:.6g}",
-            )
+    if t_max <= t_p:
+        _fail(
+            f"problems.{name}.time.t_max",
+            f"{t_max!r} ends before the last jump of Algorithm 1, t_p = {t_p:.6g}, so the "
+            f"flow would never reach the last saddle; allowed: t_max > {t_p:.6g} (e.g. "
+            f"{1.5 * t_p:.3g}), or null for flow.t_max_factor * t_p",
+        )
+    delta = window_half_width(times[1:], fraction)
+    if t_max < t_p + delta:
+        _fail(
+            "evaluate.window_fraction",
+            f"{fraction!r} makes the evaluation window around the last jump of problem "
+            f"{name!r}, [t_p - delta, t_p + delta] = [{t_p - delta:.6g}, {t_p + delta:.6g}], "
+            f"end after its time.t_max = {t_max!r}; allowed: window_fraction <= "
+            f"{fraction * (t_max - t_p) / delta:.3g}, or raise problems.{name}.time.t_max "
+            f"to at least {t_p + delta:.6g}",
+        )
