@@ -293,6 +293,107 @@ CASES = [
     ),
 ]
 
+# Semantic checks of the report figures and the studies (tests/unit/test_plan.py runs these).
+R = _set(B, "report_figures", {"figure2_left": {"problem": "fig2_left", "log10_alpha": [-10]}})
+S = _set(B, "studies", {"label_noise": {"problem": "tiny"}})
+CASES += [
+    (
+        "report_unknown_problem",
+        _set(R, "report_figures.figure2_left.problem", "fig9"),
+        ["config key 'report_figures.figure2_left.problem'", "unknown problem 'fig9'", "tiny"],
+    ),
+    (
+        "report_alpha_twice",
+        _set(R, "report_figures.figure2_left.log10_alpha", [-10, "-10.0"]),
+        ["config key 'report_figures.figure2_left.log10_alpha'", "lists an alpha twice"],
+    ),
+    (
+        "report_no_alpha",
+        _set(R, "report_figures.figure2_left.log10_alpha", []),
+        ["config key 'report_figures.figure2_left.log10_alpha'", "needs at least one alpha"],
+    ),
+    (
+        "report_neurips_two_alphas",
+        _set(R, "report_figures.neurips_figure1", {"problem": "tiny", "log10_alpha": [-5, -9]}),
+        ["config key 'report_figures.neurips_figure1.log10_alpha'", "needs exactly 1 alpha"],
+    ),
+    (
+        "report_lasso_alpha",
+        _set(R, "report_figures.lasso", {"problem": "tiny", "log10_alpha": [-5]}),
+        ["config key 'report_figures.lasso.log10_alpha'", "takes no alphas"],
+    ),
+    (
+        "report_alpha_positive",
+        _set(R, "report_figures.figure2_left.log10_alpha", [2]),
+        ["config key 'report_figures.figure2_left.log10_alpha[0]'", "must be < 0"],
+    ),
+    (
+        "study_unknown_problem",
+        _set(S, "studies.label_noise.problem", "nope"),
+        ["config key 'studies.label_noise.problem'", "unknown problem 'nope'"],
+    ),
+    (
+        "baselines_problem_twice",
+        _set(S, "studies.baselines", {"problems": ["tiny", "tiny"]}),
+        ["config key 'studies.baselines.problems'", "lists a problem twice"],
+    ),
+    (
+        "baselines_unknown_problem",
+        _set(S, "studies.baselines", {"problems": ["tiny", "nope"]}),
+        ["config key 'studies.baselines.problems[1]'", "unknown problem 'nope'"],
+    ),
+    (
+        "initialisation_scale_range",
+        _set(S, "studies.initialisation", {"problem": "tiny", "scale_range": [2.0, 1.0]}),
+        ["config key 'studies.initialisation.scale_range'", "0 < low <= high"],
+    ),
+    (
+        "initialisation_alpha_twice",
+        _set(S, "studies.initialisation", {"problem": "tiny", "log10_alpha": [-5, -5]}),
+        ["config key 'studies.initialisation.log10_alpha'", "lists an alpha twice"],
+    ),
+    (
+        "step_size_alpha_below_float64",
+        _set(S, "studies.step_size", {"problem": "tiny", "log10_alpha": -400}),
+        ["config key 'studies.step_size.log10_alpha'", "log10_alpha >= -307"],
+    ),
+    # problem entries
+    (
+        "seed_without_preset",
+        _set(B, "problems.tiny.seed", 3),
+        ["config key 'problems.tiny.seed'", "only a preset takes a seed"],
+    ),
+    (
+        "grid_min_above_max",
+        _set(
+            B,
+            "problems.tiny.log10_alpha_grid",
+            {"min_log_inv_alpha": 100, "max_log_inv_alpha": 10},
+        ),
+        ["config key 'problems.tiny.log10_alpha_grid'", "must not exceed max_log_inv_alpha"],
+    ),
+    (
+        "beta_star_length",
+        _set(B, "problems.tiny.generate.beta_star", [1, 2]),
+        ["config key 'problems.tiny.generate.beta_star'", "needs n_features = 6 entries"],
+    ),
+    (
+        "scales_length_generate",
+        _set(B, "problems.tiny.scales", [1, 2]),
+        ["config key 'problems.tiny.scales'", "needs n_features = 6 entries"],
+    ),
+    (
+        "log_spacing_from_zero",
+        _set(B, "problems.tiny.time", {"spacing": "log"}),
+        ["config key 'problems.tiny.time.t_min'", "must be > 0 with spacing: log"],
+    ),
+    (
+        "data_path_empty",
+        _set(B, "problems.table.data.path", ""),
+        ["config key 'problems.table.data.path'", "empty"],
+    ),
+]
+
 
 def make_data_dir(root: Path) -> Path:
     """A working directory with the data file of base_config."""

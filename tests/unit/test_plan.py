@@ -57,6 +57,11 @@ def test_base_config_resolves(workdir):
     assert set(plan.problems) == {"fig2_left", "tiny", "table"}
 
 
+def test_cases_are_many_and_distinct():
+    ids = [case[0] for case in CASES]
+    assert len(ids) >= 60 and len(set(ids)) == len(ids)
+
+
 @pytest.mark.parametrize(("case_id", "config", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_bad_config_is_rejected_with_the_key(workdir, case_id, config, expected):
     path = write_case(workdir, config)
