@@ -25,6 +25,11 @@ _EXPORTS = {
     "GDResult": "dln.gd",
     "GradientDescentError": "dln.gd",
     "gradient_descent": "dln.gd",
+    "minibatch_schedule": "dln.gd",
+    "MirrorResult": "dln.implicit_bias",
+    "effective_scales": "dln.implicit_bias",
+    "mirror_prediction": "dln.implicit_bias",
+    "weighted_l1_prediction": "dln.implicit_bias",
     "L1Result": "dln.lp",
     "min_l1_solution": "dln.lp",
     "PRESETS": "dln.problems",
@@ -56,7 +61,18 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time
     from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
-    from dln.gd import GDResult, GradientDescentError, gradient_descent  # noqa: F401
+    from dln.gd import (  # noqa: F401
+        GDResult,
+        GradientDescentError,
+        gradient_descent,
+        minibatch_schedule,
+    )
+    from dln.implicit_bias import (  # noqa: F401
+        MirrorResult,
+        effective_scales,
+        mirror_prediction,
+        weighted_l1_prediction,
+    )
     from dln.lp import L1Result, min_l1_solution  # noqa: F401
     from dln.problems import PRESETS, Problem, load_data, make_preset, make_problem  # noqa: F401
     from dln.saddles import (  # noqa: F401
