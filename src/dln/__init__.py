@@ -37,6 +37,9 @@ _EXPORTS = {
     "load_data": "dln.problems",
     "make_preset": "dln.problems",
     "make_problem": "dln.problems",
+    "SGDStudy": "dln.sgd_study",
+    "sgd_study": "dln.sgd_study",
+    "sgd_study_cost": "dln.sgd_study",
     "SaddleLimitError": "dln.saddles",
     "SaddleResult": "dln.saddles",
     "limit_process": "dln.saddles",
@@ -81,3 +84,4 @@ if TYPE_CHECKING:  # static analysers see the names without importing at run tim
         limit_process,
         saddle_jumps,
     )
+    from dln.sgd_study import SGDStudy, sgd_study, sgd_study_cost  # noqa: F401
