@@ -85,8 +85,10 @@ def _problem(name):
 @pytest.mark.parametrize(("name", "alpha", "step", "batch"), IDENTITY_CASES)
 def test_equals_the_uv_loop_wherever_it_is_exact(name, alpha, step, batch):
     X, y = _problem(name)
+    # t_max = 0.6: past fig1_left's last (degenerate) jump at 0.554, where the two float64
+    # implementations drift apart fastest (3e-11 at t = 0.6, 9e-11 at t = 0.7)
     res = gradient_descent(
-        X, y, log_inv_alpha=-math.log(alpha), step=step, t_max=0.7, batch_size=batch, seed=7
+        X, y, log_inv_alpha=-math.log(alpha), step=step, t_max=0.6, batch_size=batch, seed=7
     )
     ref = uv_gradient_descent(
         X, y, alpha=alpha, step=step, n_iter=res.n_iterations, batch_size=batch, seed=7
