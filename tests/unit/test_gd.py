@@ -166,6 +166,27 @@ def test_x_product_path_matches_gram_path():
     np.testing.assert_allclose(res.beta[-1], ref[-1], rtol=1e-9, atol=1e-14)
 
 
+def test_scales_and_directions_match_the_uv_loop():
+    """Initialisation u0 = sqrt(2) alpha^{k_i} c_i: the same iterates as the (u, v) loop."""
+    X, y = _random_problem(5, 6, 4)
+    alpha, step = 1e-2, 5e-3
+    k = np.array([1.0, 1.5, 0.7, 2.0])
+    c = np.array([1.0, 0.5, 2.0, 3.0])
+    res = gradient_descent(
+        X, y, log_inv_alpha=-math.log(alpha), step=step, t_max=2.0, scales=k, directions=c
+    )
+    u, v = math.sqrt(2) * alpha**k * c, np.zeros(4)
+    ref = [u * v]
+    for _ in range(res.n_iterations):
+        g = X.T @ (X @ (u * v) - y) / 6
+        u, v = u - step * v * g, v - step * u * g
+        ref.append(u * v)
+    ref = np.array(ref)[res.iterations]
+    top = np.max(np.abs(ref), axis=1, keepdims=True)
+    assert np.all(np.abs(res.beta - ref) <= 1e-10 * top)
+    np.testing.assert_allclose(res.u[0], math.sqrt(2) * alpha**k * c, rtol=1e-13)
+
+
 def test_steps_with_gamma_g_beyond_one_are_followed_exactly():
     """|step g| > 1 flips the sign of a factor of u + v or u - v; beta does not see it."""
     X, y = _random_problem(2, 6, 4, scale=10.0)
