@@ -126,6 +126,26 @@ def test_gd_with_large_steps_ends_at_the_prediction_not_at_min_l1():
     assert d_pred < 0.5 * d_flow  # the Gain, not only the finite alpha, moves the end point
 
 
+def test_sgd_noise_moves_the_end_point_and_the_prediction_follows():
+    """Diabetes with pairwise interactions (n = 24 < d = 55), alpha = 1e-10, batches of 6: the
+    noise moves the end point 1e-2 away from the gradient flow's; the prediction with the
+    run's Gain is within 1e-4, the minimum-l1 solution 4e-2 away."""
+    p = make_preset("diabetes_interactions")
+    X, y = p.X, p.y
+    lam = math.log(1e10)
+    t_end = 2 * saddle_jumps(X, y).times[-1]
+    res = gradient_descent(X, y, log_inv_alpha=lam, step=1e-3, t_max=t_end, batch_size=6, seed=0)
+    end = res.beta[-1]
+    assert np.linalg.norm(X @ end - y) < 1e-4 * np.linalg.norm(y)
+    d_pred = relative_distance(
+        end, mirror_prediction(X, y, log_inv_alpha=lam, gain=res.gain[-1]).beta
+    )
+    d_flow = relative_distance(end, mirror_prediction(X, y, log_inv_alpha=lam).beta)
+    d_l1 = relative_distance(end, min_l1_solution(X, y).beta)
+    assert d_flow > 5e-3 and d_l1 > 2e-2
+    assert d_pred < 0.02 * d_flow and d_pred < 0.01 * d_l1
+
+
 def test_bad_arguments():
     X, y = _problem()
     with pytest.raises(ValueError, match="log_inv_alpha"):
