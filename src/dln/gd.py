@@ -211,8 +211,9 @@ def gradient_descent(
     Notes
     -----
     Cost per iteration: one product with ``G = X^T X / n`` (or with ``X`` and ``X^T`` when
-    ``2 n < d``; with ``X_B`` and ``X_B^T`` for mini-batches) and seven element-wise operations
-    on arrays of ``d`` or ``2 d`` entries, as many as the ``(u, v)`` loop.
+    ``2 n < d``; with ``X_B`` and ``X_B^T`` for mini-batches) and six element-wise operations
+    on arrays of ``d`` or ``2 d`` entries (the ``(u, v)`` loop did seven on ``d`` entries), plus
+    a renormalisation every ``_RENORM_EVERY`` iterations.
     """
     X, y = check_X_y(X, y)
     n, d = X.shape
