@@ -28,6 +28,11 @@ _EXPORTS = {
     "GDResult": "dln.gd",
     "GradientDescentError": "dln.gd",
     "gradient_descent": "dln.gd",
+    "minibatch_schedule": "dln.gd",
+    "MirrorResult": "dln.implicit_bias",
+    "effective_scales": "dln.implicit_bias",
+    "mirror_prediction": "dln.implicit_bias",
+    "weighted_l1_prediction": "dln.implicit_bias",
     "L1Result": "dln.lp",
     "min_l1_solution": "dln.lp",
     "PRESETS": "dln.problems.presets",
@@ -35,6 +40,9 @@ _EXPORTS = {
     "load_data": "dln.problems.data",
     "make_preset": "dln.problems.presets",
     "make_problem": "dln.problems.problem",
+    "SGDStudy": "dln.sgd_study",
+    "sgd_study": "dln.sgd_study",
+    "sgd_study_cost": "dln.sgd_study",
     "SaddleLimitError": "dln.saddles",
     "SaddleResult": "dln.saddles",
     "limit_process": "dln.saddles",
@@ -59,7 +67,18 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time
     from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
-    from dln.gd import GDResult, GradientDescentError, gradient_descent  # noqa: F401
+    from dln.gd import (  # noqa: F401
+        GDResult,
+        GradientDescentError,
+        gradient_descent,
+        minibatch_schedule,
+    )
+    from dln.implicit_bias import (  # noqa: F401
+        MirrorResult,
+        effective_scales,
+        mirror_prediction,
+        weighted_l1_prediction,
+    )
     from dln.lp import L1Result, min_l1_solution  # noqa: F401
     from dln.problems.data import load_data  # noqa: F401
     from dln.problems.presets import PRESETS, make_preset  # noqa: F401
@@ -70,3 +89,4 @@ if TYPE_CHECKING:  # static analysers see the names without importing at run tim
         limit_process,
         saddle_jumps,
     )
+    from dln.sgd_study import SGDStudy, sgd_study, sgd_study_cost  # noqa: F401

@@ -133,7 +133,6 @@ def step_size_study(
     rel = np.full((S, m), np.nan)
     gd_cross = np.full((S, levels.size), np.nan)
     rounding = np.zeros(S)
-    alpha = math.exp(-lam)
     for i, step in enumerate(steps):
         record = np.unique(np.rint(t * lam / step).astype(np.int64))
         if record[-1] == 0:  # a step longer than the whole grid: one iteration
@@ -143,7 +142,7 @@ def step_size_study(
             gd = gradient_descent(
                 X,
                 y,
-                alpha=alpha,
+                log_inv_alpha=lam,
                 step=float(step),
                 t_max=float(t_gd[-1]),
                 t=t_gd,
