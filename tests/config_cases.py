@@ -352,11 +352,6 @@ CASES += [
         _set(S, "studies.initialisation", {"problem": "tiny", "log10_alpha": [-5, -5]}),
         ["config key 'studies.initialisation.log10_alpha'", "lists an alpha twice"],
     ),
-    (
-        "step_size_alpha_below_float64",
-        _set(S, "studies.step_size", {"problem": "tiny", "log10_alpha": -400}),
-        ["config key 'studies.step_size.log10_alpha'", "log10_alpha >= -307"],
-    ),
     # problem entries
     (
         "seed_without_preset",

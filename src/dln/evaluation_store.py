@@ -1,7 +1,7 @@
 """The evaluation store: one flow-versus-limit comparison (:class:`dln.evaluate.FlowEvaluation`)
 as a Dataset, and its figure.
 
-Written by the rule ``evaluate_flow``; conventions in :mod:`dln.io`. ``alpha`` is the
+Written by the rules ``solve_problem`` and ``simulate_flows`` (one store per alpha); conventions in :mod:`dln.io`. ``alpha`` is the
 initialisation scale of the network, carried by its base-10 exponent.
 """
 

@@ -1,7 +1,7 @@
 """The saddles store: Algorithm 1's output (:class:`dln.saddles.SaddleResult`) as a Dataset,
 back again, and the figures of the limit process (staircase, coordinates, support timeline).
 
-Written by the rule ``find_saddles`` (``results/saddles/{problem}.zarr``); conventions in
+Written by the rule ``solve_problem`` (``results/saddles/{problem}.zarr``); conventions in
 :mod:`dln.io`. ``alpha`` is the initialisation scale of the network; the limit process is the
 ``alpha -> 0`` limit, in accelerated time.
 """

@@ -1,6 +1,6 @@
 """Captions of the report's figures, filled with numbers read from the stores.
 
-Each plotting job of workflow/rules/paper.smk fills its template from
+Each report figure of the figure table (dln.pipeline.figures) fills its template from
 ``workflow/report/captions/`` (``string.Template``: ``$name`` placeholders, so they never clash
 with the Jinja syntax Snakemake applies to captions afterwards) and writes the result next to
 the figure; ``snakemake --report`` uses that file as the figure's caption. Numbers are

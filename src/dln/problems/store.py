@@ -1,6 +1,6 @@
 """The problem store: layout of a :class:`dln.problems.Problem` as a Dataset, and its figure.
 
-Written by the rule ``make_problem`` (``results/problems/{problem}.zarr``); conventions in
+Written by the rule ``solve_problem`` (``results/problems/{problem}.zarr``); conventions in
 :mod:`dln.io`.
 """
 
