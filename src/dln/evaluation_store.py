@@ -1,8 +1,9 @@
-"""The evaluation store: one flow-versus-limit comparison (:class:`dln.evaluate.FlowEvaluation`)
-as a Dataset, and its figure.
+"""The evaluation store: one flow-versus-limit comparison (:class:`dln.evaluate.FlowEvaluation`) as
+a Dataset, and its figure.
 
-Written by the rules ``solve_problem`` and ``simulate_flows`` (one store per alpha); conventions in :mod:`dln.io`. ``alpha`` is the
-initialisation scale of the network, carried by its base-10 exponent.
+Written by the rules ``solve_problem`` and ``simulate_flows`` (one store per alpha); conventions
+in :mod:`dln.io`. ``alpha`` is the initialisation scale of the network, carried by its base-10
+exponent.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The flow store: a finite-alpha flow (:class:`dln.flow.FlowResult`) as a Dataset, and the
-figures of flows over the limit process (the paper's Figures 1-2 and the report's panels).
+"""The flow store: a finite-alpha flow (:class:`dln.flow.FlowResult`) as a Dataset, and the figures
+of flows over the limit process (the paper's Figures 1-2 and the report's panels).
 
 Written by the rules ``solve_problem`` and ``simulate_flows``
-(``results/flow/{problem}/part{k}/log10_alpha={e}.zarr``); conventions in :mod:`dln.io`. ``alpha`` is the initialisation scale of the network, carried by
-its base-10 exponent; times are accelerated times (original time = ``log(1/alpha) * t``).
+(``results/flow/{problem}/part{k}/log10_alpha={e}.zarr``); conventions in :mod:`dln.io`.
+``alpha`` is the initialisation scale of the network, carried by its base-10 exponent; times are
+accelerated times (original time = ``log(1/alpha) * t``).
 """
 
 from __future__ import annotations

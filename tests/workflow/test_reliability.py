@@ -35,9 +35,10 @@ REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
 TIMEOUT = 600  # seconds for one Snakemake run; a clean run takes well under a minute
 
-# Two problems, five flows: fig2_left has four alphas, so that a run can be killed while some
-# of its flow jobs are done and others are not. No convergence store (min_alphas > 4) keeps
-# the run short: 20 jobs.
+# Two problems, five flows: fig2_left has four alphas, so that a run can be killed while its
+# solve_problem job has written some of its flow stores and not the others. No convergence
+# store (min_alphas > 4) keeps the run short: 5 jobs (solve_problem twice, the overview, the
+# convergence figures, all).
 CONFIG = {
     "problems": {
         "fig2_left": {
@@ -56,7 +57,7 @@ CONFIG = {
     "figures": {"dpi": 50},
 }
 N_FLOWS = 5
-# Accepted Radau steps of these flows (logged by simulate_flow): fig2_left <= 151,
+# Accepted Radau steps of these flows (logged by the sweep): fig2_left <= 151,
 # tiny = 312. A bound between the two makes exactly the tiny flow fail.
 STEP_LIMIT = 220
 
@@ -105,6 +106,11 @@ def stores(workdir: Path) -> list[Path]:
     return sorted(p for p in (workdir / "results").rglob("*.zarr") if p.is_dir())
 
 
+def flow_stores(workdir: Path, problem: str = "*") -> list[Path]:
+    """The flow stores of ``problem``: results/flow/<problem>/part<k>/log10_alpha=<e>.zarr."""
+    return sorted((workdir / "results" / "flow").glob(f"{problem}/part*/*.zarr"))
+
+
 def copy_run(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
@@ -115,14 +121,13 @@ def clean_run(tmp_path_factory) -> Path:
     workdir = new_workdir(tmp_path_factory.mktemp("clean"))
     out = run(readme_command(workdir))
     assert out.returncode == 0, out.stdout + out.stderr
-    assert len(list((workdir / "results" / "flow").glob("*/*.zarr"))) == N_FLOWS
+    assert len(flow_stores(workdir)) == N_FLOWS
     return workdir
 
 
 # ---------------------------------------------------------------------------- interruption
 def test_killed_run_resumes_to_the_clean_run_s_bytes(clean_run, tmp_path):
     workdir = new_workdir(tmp_path / "killed")
-    flow_dir = workdir / "results" / "flow"
     proc = subprocess.Popen(
         readme_command(workdir),
         cwd=REPO,
@@ -133,21 +138,22 @@ def test_killed_run_resumes_to_the_clean_run_s_bytes(clean_run, tmp_path):
     )
     try:
         deadline = time.monotonic() + TIMEOUT
-        while not list(flow_dir.glob("*/*.zarr")) and proc.poll() is None:
+        while not flow_stores(workdir) and proc.poll() is None:
             assert time.monotonic() < deadline, "no flow store appeared"
             time.sleep(0.02)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    finished = list(flow_dir.glob("*/*.zarr"))
-    assert 0 < len(finished) < N_FLOWS, "the kill did not land in the middle of the flow jobs"
+    finished = flow_stores(workdir)
+    assert 0 < len(finished) < N_FLOWS, "the kill did not land in the middle of the sweeps"
     # whatever store exists after the kill is complete: writes are atomic
     for path in stores(workdir):
         io.read_dataset(path)
 
-    # The README's rerun after an interruption: unlock, then the same command (the workflow
-    # profile sets rerun-incomplete, so the jobs that were running are redone).
+    # The rerun after an interruption (docs/reliability.md): unlock, then the same command.
+    # The workflow profile sets rerun-incomplete, so the jobs that were running, i.e. the
+    # solve_problem jobs with their partly written sweeps, are redone.
     out = run(readme_command(workdir, "--unlock"))
     assert out.returncode == 0, out.stdout + out.stderr
     out = run(readme_command(workdir))
@@ -311,18 +317,23 @@ def test_solver_failure_names_problem_and_alpha_and_the_rest_completes(clean_run
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
     assert (
-        "simulate_flow failed for problem 'tiny', log10_alpha=-1000 (alpha = 1e-1000): "
+        "solve_problem failed for problem 'tiny', log10_alpha=-1000 (alpha = 1e-1000): "
         "FlowSolverError: Radau failed to integrate the flow" in text
     ), text
     assert f"exceeded max_step_count={STEP_LIMIT} accepted steps" in text
-    # the failed job wrote no store, and the one of the earlier run is gone with it
-    assert not (workdir / "results" / "flow" / "tiny" / "log10_alpha=-1000.zarr").exists()
-    assert not [p for p in (workdir / "results").rglob("*") if ".partial-" in p.name]
+    # the failed job wrote no store, and the one of the earlier run is gone with it (Snakemake
+    # removes every output of the failed job: tiny's problem, saddles and sweep directories)
+    results = workdir / "results"
+    assert not (results / "flow" / "tiny" / "part0" / "log10_alpha=-1000.zarr").exists()
+    assert not flow_stores(workdir, "tiny")
+    assert not (results / "evaluate" / "tiny").exists() or not any(
+        (results / "evaluate" / "tiny").rglob("*.zarr")
+    )
+    assert not [p for p in results.rglob("*") if ".partial-" in p.name]
     # with --keep-going everything that does not need that flow was redone with the new
-    # setting: the fig2_left flows, their evaluations and its figure
-    left = workdir / "results"
-    flows = sorted((left / "flow" / "fig2_left").glob("*.zarr"))
-    evaluations = sorted((left / "evaluate" / "fig2_left").glob("*.zarr"))
+    # setting: fig2_left's solve_problem job, i.e. its flows and their evaluations
+    flows = flow_stores(workdir, "fig2_left")
+    evaluations = sorted((results / "evaluate" / "fig2_left").glob("part*/*.zarr"))
     assert len(flows) == len(evaluations) == 4
     for path in flows:
         params = json.loads(io.read_dataset(path).attrs["provenance_params"])
@@ -330,16 +341,18 @@ def test_solver_failure_names_problem_and_alpha_and_the_rest_completes(clean_run
     for path in evaluations:
         params = json.loads(io.read_dataset(path).attrs["provenance_params"])
         assert params["flow_settings"]["max_step_count"] == STEP_LIMIT, path
-    figure = left / "figures" / "flow" / "fig2_left.png"
-    assert figure.stat().st_mtime > max(p.stat().st_mtime for p in flows)
-    # what is left to do is the failed flow and what depends on it: the next run tries it
-    # again (its evaluation depends on the flow settings) instead of keeping the old one
+    # what is left to do is the failed job and what depends on it (the figure jobs read
+    # every problem's flows): the next run tries tiny again instead of keeping the old one,
+    # and does not redo fig2_left's sweep
     out = run(readme_command(workdir, "-n", "--quiet", "rules"))
     assert out.returncode == 0, out.stdout + out.stderr
-    assert _job_count(out.stdout, "simulate_flow") == 1, out.stdout
-    assert _job_count(out.stdout, "evaluate_flow") == 1
-    assert _job_count(out.stdout, "plot_flow") == 1  # tiny's; fig2_left's is done
-    assert _job_count(out.stdout, "make_problem") == 0
+    assert _job_count(out.stdout, "solve_problem") == 1, out.stdout
+    assert _job_count(out.stdout, "plot_overview") == 1, out.stdout
+    assert _job_count(out.stdout, "plot_convergence_figures") == 1, out.stdout
+    assert _job_count(out.stdout, "total") == 4, out.stdout  # and `all`
+    out = run(readme_command(workdir, "-n"))
+    assert "wildcards: problem=tiny" in out.stdout, out.stdout
+    assert "wildcards: problem=fig2_left" not in out.stdout, out.stdout
 
 
 def _job_count(text: str, rule: str) -> int:
@@ -362,16 +375,20 @@ def _break_metadata(store: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_remove_a_chunk, _break_metadata], ids=["chunk", "metadata"])
 def test_a_corrupted_input_store_fails_the_next_rule_naming_it(clean_run, tmp_path, damage):
+    # The flow stores are read by the next rule, plot_overview (each problem's flow figure).
     workdir = copy_run(clean_run, tmp_path / "corrupt")
-    flow = "results/flow/fig2_left/log10_alpha=-10.zarr"
-    evaluation = "results/evaluate/fig2_left/log10_alpha=-10.zarr"
+    flow = "results/flow/fig2_left/part0/log10_alpha=-10.zarr"
+    figure = "results/figures/flow/fig2_left.png"
     damage(workdir / flow)
-    out = run(readme_command(workdir, "--force", evaluation))
+    # mtime only: the stores upstream are up to date (their copies keep their mtimes) and must
+    # not be redone, even if a dln module changed since the clean run (code params)
+    out = run(readme_command(workdir, "--force", figure, "--rerun-triggers", "mtime"))
     text = out.stdout + out.stderr
     assert out.returncode != 0, text
     assert f"store '{flow}' is corrupt or incomplete" in text, text
-    assert "evaluate_flow failed for problem 'fig2_left', log10_alpha=-10" in text
+    assert "Error in rule plot_overview" in text, text
     assert "delete it and rerun the rule that makes it" in text
-    log = (workdir / "logs" / "evaluate_flow" / "fig2_left" / "log10_alpha=-10.log").read_text()
+    log = (workdir / "logs" / "plot_overview" / "plot_overview.log").read_text()
+    assert f"store '{flow}' is corrupt or incomplete" in log, log
     assert "site-packages/zarr" not in log, log  # no traceback from deep inside Zarr
-    assert not (workdir / evaluation).exists()
+    assert not (workdir / figure).exists()

@@ -5,7 +5,11 @@ The module fixture brings up a single-node SLURM from Debian's packages on loopb
 with apt-get when missing) and always stops the daemons it started, by PID. The workflow is
 submitted through the official executor plugin with the repository's profile, filled in as
 a user does (account and partition of the test cluster) plus a short first status check; its
-Zarr stores must be identical (xarray) to those of a local run.
+Zarr stores must be identical (xarray) to those of a local run of the same file. The cluster
+run splits the alpha sweeps (``flow.alphas_per_job: ALPHAS_PER_JOB``), so that each chunk of
+alphas is a simulate_flows job, submitted as its own SLURM job, while the local run keeps each
+problem's sweep in its solve_problem job: splitting changes where the flows run (the sweep
+directory ``part<k>`` and the ``provenance_rule`` attribute), not what they compute.
 
 Skipped, with the reason, only where no cluster can exist: not Linux, not root, SLURM
 missing and no apt-get, a host name that does not resolve to loopback, or an
@@ -35,12 +39,14 @@ pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
 PROFILE = REPO / "profiles" / "slurm" / "profile.yaml"
-# Seconds for one Snakemake run on the 2-CPU test node (config/test.yaml takes ~3 minutes
+# Seconds for one Snakemake run on the 2-CPU test node (config/test.yaml takes ~1 minute
 # there; a run that stalls, e.g. on status queries that never answer, is killed).
 RUN_TIMEOUT = 900
 # The first status check after a submission: 2 s instead of the plugin's 40 (a test-only
 # setting; the cluster's MinJobAge of 300 s is far above three times it).
 INIT_SECONDS = 2
+# config/test.yaml's sweeps split into jobs of this many alphas (fig2_left's 3 flows: 2 jobs).
+ALPHAS_PER_JOB = 2
 
 
 def _head_commit() -> str:
@@ -80,8 +86,32 @@ def write_config(workdir: Path, config: dict | str) -> Path:
     return path
 
 
-def zarr_stores(results: Path) -> list[str]:
-    return sorted(str(p.relative_to(results)) for p in results.rglob("*.zarr") if p.is_dir())
+def split_config(config_text: str) -> dict:
+    """config/test.yaml (as text) with its sweeps split into jobs of ALPHAS_PER_JOB alphas."""
+    config = yaml.safe_load(config_text)
+    config.setdefault("flow", {})["alphas_per_job"] = ALPHAS_PER_JOB
+    return config
+
+
+def sweep_chunks(results: Path) -> dict[tuple[str, int], int]:
+    """{(problem, part): number of flow stores} of every non-empty sweep directory."""
+    chunks = {}
+    for part in sorted((results / "flow").glob("*/part*")):
+        n = len(list(part.glob("*.zarr")))
+        if n:
+            chunks[(part.parent.name, int(part.name.removeprefix("part")))] = n
+    return chunks
+
+
+def zarr_stores(results: Path) -> dict[str, Path]:
+    """{name: path} of every store; a sweep's stores are named without their ``part<k>``."""
+    stores = {}
+    for path in sorted(p for p in results.rglob("*.zarr") if p.is_dir()):
+        parts = path.relative_to(results).parts
+        if parts[0] in ("flow", "evaluate"):  # <kind>/<problem>/part<k>/log10_alpha=<e>.zarr
+            parts = parts[:2] + parts[3:]
+        stores["/".join(parts)] = path
+    return stores
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -126,7 +156,8 @@ def site_profile(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(cluster, site_profile, tmp_path_factory):
-    """config/test.yaml run locally and on the cluster: (local dir, cluster dir, output)."""
+    """config/test.yaml run locally, and on the cluster with its sweeps split: (local dir,
+    cluster dir, output)."""
     # Read once: both runs must see the same configuration, even if the file is edited meanwhile.
     config_text = (REPO / "config" / "test.yaml").read_text()
     local = tmp_path_factory.mktemp("local")
@@ -141,7 +172,7 @@ def runs(cluster, site_profile, tmp_path_factory):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
 
     on_slurm = tmp_path_factory.mktemp("slurm")
-    config = write_config(on_slurm, config_text)
+    config = write_config(on_slurm, split_config(config_text))
     out = snakemake(
         on_slurm, "--profile", str(site_profile), "--configfile", str(config), env=cluster.env
     )
@@ -154,22 +185,26 @@ def runs(cluster, site_profile, tmp_path_factory):
 
 
 # ---------------------------------------------------------------------------- tests
-def test_profile_is_what_the_readme_promises():
-    """The profile names the plugin, bounded submission and sacct status checks; groups."""
-    profile = yaml.safe_load(PROFILE.read_text())
+def test_profile_is_what_the_docs_promise():
+    """The profile names the plugin, bounded submission and sacct status checks; no groups."""
+    text = PROFILE.read_text()
+    profile = yaml.safe_load(text)
     assert profile["executor"] == "slurm"
     assert profile["slurm-status-command"] in {"sacct", "squeue"}
     assert profile["latency-wait"] >= 5 and profile["jobs"] >= 1
     assert {"mem_mb", "runtime"} <= set(profile["default-resources"])
-    assert profile["group-components"]["per_alpha"] > 1
-    assert profile["set-resource-scopes"]["group_slot"] == "local"
+    # Big sweeps are split by the workflow (flow.alphas_per_job), not by job groups.
+    assert not {"group-components", "groups", "resources", "set-resource-scopes"} & set(profile)
+    assert "flow.alphas_per_job" in text and "docs/cluster.md" in text
+    assert "README.md" not in text
     # Nothing of the workflow profile may shadow the cluster profile's defaults.
     workflow_profile = yaml.safe_load((REPO / "profiles" / "default" / "profile.yaml").read_text())
     assert not {"default-resources", "executor", "jobs"} & set(workflow_profile)
 
 
-def test_sweep_of_200_alphas_is_grouped(tmp_path):
-    """200 alphas: 400 per-alpha jobs in 20 submissions of 10 (problem, alpha) pairs."""
+def test_sweep_of_200_alphas_is_split(tmp_path):
+    """200 alphas, flow.alphas_per_job: 10: one solve_problem job and 20 simulate_flows jobs
+    (20 submissions, not 200), each of 10 consecutive alphas with the time of its chunk."""
     config = {
         "problems": {
             "tiny": {
@@ -181,7 +216,8 @@ def test_sweep_of_200_alphas_is_grouped(tmp_path):
                     "significant_digits": 6,
                 },
             }
-        }
+        },
+        "flow": {"alphas_per_job": 10},
     }
     path = write_config(tmp_path, config)
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
@@ -197,19 +233,19 @@ def test_sweep_of_200_alphas_is_grouped(tmp_path):
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     text = out.stdout + out.stderr
-    per_group = yaml.safe_load(PROFILE.read_text())["group-components"]["per_alpha"]
-    blocks = text.split("Group job per_alpha")[1:]
-    assert len(blocks) == math.ceil(200 / per_group) == 20
-    # Each group holds per_group (simulate_flow, evaluate_flow) pairs and nothing else.
-    for block in blocks:
-        body = block.split("\n[", 1)[0]  # up to the next top-level job
-        rules = [
-            line.split()[1].rstrip(":")
-            for line in body.splitlines()
-            if line.strip().startswith("rule ")
-        ]
-        assert sorted(set(rules)) == ["evaluate_flow", "simulate_flow"]
-        assert rules.count("simulate_flow") == rules.count("evaluate_flow") == per_group
+    assert "Group job" not in text
+    blocks = [b.split("\n\n", 1)[0] for b in text.split("\nrule ")[1:]]
+    sweeps = [b for b in blocks if b.startswith("simulate_flows:")]
+    assert len(sweeps) == math.ceil(200 / 10) == 20
+    assert sum(b.startswith("solve_problem:") for b in blocks) == 1
+    parts = sorted(int(b.split("part=")[1].split()[0].rstrip(",")) for b in sweeps)
+    assert parts == list(range(1, 21))
+    for block in sweeps:
+        # one CPU; the time of 10 flows, more than the default 15 minutes of a job
+        resources = block.split("resources:", 1)[1].split("\n", 1)[0]
+        fields = dict(f.strip().split("=", 1) for f in resources.split(","))
+        assert fields.get("_cores", "1") == "1", resources
+        assert int(fields["runtime"]) >= 10, resources
 
 
 def test_daemons_listen_on_loopback_only(cluster):
@@ -228,10 +264,16 @@ def test_slurm_run_matches_local_run(runs):
     local, on_slurm, _ = runs
     stores = zarr_stores(local / "results")
     assert len(stores) >= 10
-    assert zarr_stores(on_slurm / "results") == stores
-    for rel in stores:
-        expected = io.read_dataset(local / "results" / rel)
-        actual = io.read_dataset(on_slurm / "results" / rel)
+    on_cluster = zarr_stores(on_slurm / "results")
+    assert sorted(on_cluster) == sorted(stores)
+    for name, path in stores.items():
+        expected = io.read_dataset(path)
+        actual = io.read_dataset(on_cluster[name])
+        if name.startswith(("flow/", "evaluate/")):
+            # the only difference the split makes: the rule that wrote the store
+            assert expected.attrs["provenance_rule"] == "solve_problem", name
+            assert actual.attrs["provenance_rule"] == "simulate_flows", name
+            actual.attrs["provenance_rule"] = "solve_problem"
         xr.testing.assert_identical(actual, expected)
     # Figures: the same files (their bytes are compared run to run by test_workflow.py).
     figures = sorted(str(p.relative_to(local)) for p in (local / "results").rglob("*.p[nd][gf]"))
@@ -242,9 +284,9 @@ def test_slurm_run_matches_local_run(runs):
     )
 
 
-def test_jobs_ran_as_slurm_jobs_and_per_alpha_jobs_grouped(runs, cluster):
-    """Every submission completed; simulate/evaluate ran only inside per_alpha groups."""
-    local, _, output = runs
+def test_jobs_ran_as_slurm_jobs_and_sweeps_split(runs, cluster):
+    """Every submission completed; each chunk of a sweep ran as its own simulate_flows job."""
+    local, on_slurm, output = runs
     run_ids = [
         line.split("SLURM run ID:")[1].strip()
         for line in output.splitlines()
@@ -264,30 +306,42 @@ def test_jobs_ran_as_slurm_jobs_and_per_alpha_jobs_grouped(runs, cluster):
     assert jobs
     assert {job[1] for job in jobs} == {"COMPLETED"}
     assert {(job[5], job[6]) for job in jobs} == {(slurm.ACCOUNT, slurm.PARTITION)}
-    comments = [job[2] for job in jobs]
-    assert not [c for c in comments if c.startswith(("rule_simulate_flow", "rule_evaluate_flow"))]
-    groups = [job for job in jobs if job[2].startswith("rule_per_alpha")]
-    n_flows = len(list((local / "results" / "flow").glob("*/*.zarr")))
-    per_group = yaml.safe_load(PROFILE.read_text())["group-components"]["per_alpha"]
-    assert len(groups) == math.ceil(n_flows / per_group)
-    for job in groups:
-        # One CPU, and a time limit covering its members one after another (>= 1 min each).
-        assert job[3] == "1"
-        hours, minutes, _ = (job[4].split("-")[-1]).split(":")
-        assert 60 * int(hours) + int(minutes) >= min(n_flows, per_group)
+    assert all(job[3] == "1" for job in jobs)  # one CPU each
+    rules = [job[2].split("_wildcards_")[0].removeprefix("rule_") for job in jobs]
+    # the local run: each problem's whole sweep in part 0
+    flows = {problem: n for (problem, _), n in sweep_chunks(local / "results").items()}
+    assert flows and set(sweep_chunks(local / "results")) == {(p, 0) for p in flows}
+    # on the cluster: parts 1, 2, ... of each problem, ALPHAS_PER_JOB alphas or fewer each
+    chunks = sweep_chunks(on_slurm / "results")
+    assert all(0 < n <= ALPHAS_PER_JOB for n in chunks.values())
+    for problem, n in flows.items():
+        assert sum(k for (p, _), k in chunks.items() if p == problem) == n, problem
+    assert len(chunks) == sum(math.ceil(n / ALPHAS_PER_JOB) for n in flows.values())
+    assert max(math.ceil(n / ALPHAS_PER_JOB) for n in flows.values()) > 1  # a split sweep
+    assert all(part >= 1 for _, part in chunks)  # part 0 (solve_problem) holds no flow
+    # one SLURM job per chunk (comment rule_simulate_flows_wildcards_<problem>_<part>), one
+    # per problem for the problem and Algorithm 1
+    assert rules.count("simulate_flows") == len(chunks)
+    assert rules.count("solve_problem") == len(flows)
+    submitted = {}
+    for job, rule in zip(jobs, rules, strict=True):
+        if rule == "simulate_flows":
+            problem, part = job[2].split("_wildcards_", 1)[1].rsplit("_", 1)
+            hours, minutes, _ = (job[4].split("-")[-1]).split(":")
+            submitted[(problem, int(part))] = 60 * int(hours) + int(minutes)
+    assert sorted(submitted) == sorted(chunks)
+    for chunk, limit in submitted.items():
+        assert limit >= chunks[chunk], chunk  # a time limit covering its flows (>= 1 min each)
 
 
-def test_failed_job_ends_the_run(cluster, site_profile, runs, tmp_path):
-    """A job failing on the node (Algorithm 1 over its saddle guard) ends the run, exit 1."""
+def test_failed_job_ends_the_run(cluster, site_profile, tmp_path):
+    """A job failing on the node (Algorithm 1 over its saddle guard) ends the run, exit 1,
+    and leaves no store of the failed job (Snakemake removes its outputs)."""
     config = {
         "problems": {"fig2_left": {"preset": "fig2_left", "log10_alpha": [-10]}},
         "saddles": {"max_saddles": 1},  # fig2_left has two jumps
     }
     path = write_config(tmp_path, config)
-    # The local run's problem store, if it has one, spares one SLURM job (make_problem).
-    problem = runs[0] / "results" / "problems" / "fig2_left.zarr"
-    if problem.is_dir():
-        shutil.copytree(problem, tmp_path / "results" / "problems" / "fig2_left.zarr")
     out = snakemake(
         tmp_path,
         "--profile",
@@ -295,15 +349,19 @@ def test_failed_job_ends_the_run(cluster, site_profile, runs, tmp_path):
         "--configfile",
         str(path),
         "--until",
-        "find_saddles",
+        "solve_problem",
         env=cluster.env,
         timeout=RUN_TIMEOUT,
     )
     text = out.stdout + out.stderr
     assert out.returncode == 1, f"exit {out.returncode} (124 = timed out)\n{text[-4000:]}"
     assert "SLURM status is: 'FAILED'" in text
-    # The failed job's SLURM log is kept where README.md says.
-    kept = list((tmp_path / ".snakemake" / "slurm_logs" / "rule_find_saddles").rglob("*.log"))
-    assert len(kept) == 1 and "SaddleLimitError" in kept[0].read_text()
-    assert (tmp_path / "results" / "problems" / "fig2_left.zarr").is_dir()
-    assert not (tmp_path / "results" / "saddles" / "fig2_left.zarr").exists()
+    # The failed job's SLURM log is kept where docs/cluster.md says; it names the problem.
+    kept = list((tmp_path / ".snakemake" / "slurm_logs" / "rule_solve_problem").rglob("*.log"))
+    assert len(kept) == 1
+    log = kept[0].read_text()
+    assert "solve_problem failed for problem 'fig2_left'" in log and "SaddleLimitError" in log
+    results = tmp_path / "results"
+    assert not (results / "problems" / "fig2_left.zarr").exists()
+    assert not (results / "saddles" / "fig2_left.zarr").exists()
+    assert not [p for p in results.rglob("*") if ".partial-" in p.name]
