@@ -135,9 +135,14 @@ def _check_grid(values, name, *, integer=False):
     return arr.astype(np.int64 if integer else np.float64)
 
 
+def default_batch_sizes(n_samples: int) -> list[int]:
+    """The study's default batch sizes: 1, n/4 and n (the full batch), without repeats."""
+    return sorted({1, max(1, n_samples // 4), n_samples})
+
+
 def _batch_sizes(batch_sizes, n):
     if batch_sizes is None:
-        batch_sizes = sorted({1, max(1, n // 4), n})
+        batch_sizes = default_batch_sizes(n)
     out = _check_grid(batch_sizes, "batch_sizes", integer=True)
     if np.any(out > n):
         raise ValueError(f"batch_sizes must be in [1, n_samples] = [1, {n}], got {batch_sizes!r}")
@@ -174,6 +179,7 @@ def sgd_study(
     t_max: float | None = None,
     max_iterations: int | None = None,
     problem: str = "",
+    progress=None,
 ) -> SGDStudy:
     """Run (S)GD over alphas x steps x batch sizes x seeds on one problem.
 
@@ -197,6 +203,9 @@ def sgd_study(
         exceeds this.
     problem : str
         Name recorded in the result.
+    progress : callable, optional
+        Called after each run as ``progress(iterations_done, iterations_total)``, with the
+        estimate of :func:`sgd_study_cost` as the total (for logs with an ETA).
 
     Returns
     -------
@@ -265,6 +274,7 @@ def sgd_study(
         "n_iterations": np.zeros(shape, dtype=np.int64),
     }
     y_norm = float(np.linalg.norm(y)) or 1.0
+    done = 0
     for a, lam in enumerate(lams.tolist()):
         for s, step in enumerate(steps.tolist()):
             for b, batch in enumerate(batches.tolist()):
@@ -274,6 +284,9 @@ def sgd_study(
                         for arr in out.values():
                             arr[idx] = arr[(a, s, b, 0)]
                         continue
+                    if progress is not None:  # before the run: what is done so far
+                        progress(done, cost)
+                    done += math.ceil(t_max * lam / step)
                     try:
                         res = gradient_descent(
                             X,

@@ -135,6 +135,12 @@ def study_targets():
                     Paths.baselines_table.format(problem=name),
                     Paths.saddles_table.format(problem=name),
                 ]
+        elif kind == "sgd":
+            for name in PLAN.studies["sgd"]["problems"]:
+                targets += [
+                    Paths.sgd_study.format(problem=name),
+                    Paths.sgd_table.format(problem=name),
+                ]
         else:
             targets += [Paths.study.format(kind=kind), Paths.table.format(stem=kind)]
     return targets
@@ -148,6 +154,15 @@ def study_problem(kind):
 def study_params(kind):
     """Params function: the study's configuration (alphas as canonical strings)."""
     return lambda wildcards: PLAN.study_params(kind)
+
+
+def sgd_study_params(wildcards):
+    return PLAN.study_params("sgd", wildcards.problem)
+
+
+def sgd_runtime(wildcards):
+    """Minutes of an (S)GD study job: its budget at ~1 s per million iterations, 10 at least."""
+    return max(10, PLAN.studies["sgd"]["max_iterations"] // 1_000_000)
 
 
 def baseline_max_saddles(wildcards):

@@ -71,6 +71,28 @@ rule run_step_size_study:
         "../scripts/run_step_size_study.py"
 
 
+rule run_sgd_study:
+    input:
+        problem=Paths.problem,
+    output:
+        study=directory(Paths.sgd_study),
+        table=Paths.sgd_table,
+    log:
+        "logs/run_sgd_study/{problem}.log",
+    benchmark:
+        "benchmarks/run_sgd_study/{problem}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=sgd_runtime,
+    params:
+        study=sgd_study_params,
+        code=code("run_sgd_study"),
+    script:
+        "../scripts/run_sgd_study.py"
+
+
 rule compare_baselines:
     input:
         problem=Paths.problem,

@@ -320,6 +320,17 @@ FIGURES: tuple[Figure, ...] = (
     _study_figure("initialisation", "plot_initialisation_study", "initialisation_study"),
     _study_figure("step_size", "plot_step_size_study", "step_size_study"),
     Figure(
+        name="sgd_study",
+        stem="studies/sgd/{problem}",
+        script="plot_sgd_study",
+        job=STUDIES,
+        select=lambda plan: {p: p for p in plan.studies.get("sgd", {}).get("problems", ())},
+        inputs=lambda plan, name: {"study": Paths.sgd_study.format(problem=name)},
+        caption="sgd_study",
+        category=CATEGORY_STUDIES,
+        subcategory="gradient descent and SGD with finite steps",
+    ),
+    Figure(
         name="baselines",
         stem="studies/baselines",
         script="plot_baselines",

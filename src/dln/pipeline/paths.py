@@ -31,6 +31,8 @@ class Paths:
     study = "results/studies/{kind}.zarr"
     baselines = "results/studies/baselines/{problem}.zarr"
     baselines_table = "results/tables/baselines/{problem}.csv"
+    sgd_study = "results/studies/sgd/{problem}.zarr"
+    sgd_table = "results/tables/sgd/{problem}.csv"
     saddles_table = "results/tables/saddles/{problem}.csv"
     log = "logs/{rule}/{name}.log"
     benchmark = "benchmarks/{rule}/{name}.tsv"

@@ -42,6 +42,8 @@ PART_RE = "[0-9]+"
 SOURCES = ("preset", "generate", "data")
 # The robustness studies (config key `studies`), besides `baselines`.
 STUDY_KINDS = ("label_noise", "initialisation", "step_size")
+# Studies with one job per problem of their `problems` list.
+PER_PROBLEM_STUDIES = ("sgd", "baselines")
 
 
 class ConfigError(ValueError):
@@ -236,10 +238,11 @@ class Plan:
     def lasso_params(self, problem: str) -> dict:
         return {"time": plain(self.problems[problem].time)}
 
-    def study_params(self, kind: str) -> dict:
+    def study_params(self, kind: str, problem: str | None = None) -> dict:
         """Params of a study's job: its configuration (alphas as canonical strings)."""
         spec = plain(self.studies[kind])
-        name = spec.pop("problem")
+        name = spec.pop("problem", None) or problem
+        spec.pop("problems", None)
         return {**spec, "problem_name": name, "max_saddles": self.config["saddles"]["max_saddles"]}
 
     def figure_params(self) -> dict:
@@ -483,20 +486,19 @@ def _study_table(cfg: Mapping, problems: Mapping) -> dict[str, dict]:
         return alphas
 
     studies = {}
-    for key in (*STUDY_KINDS, "baselines"):
+    for key in (*STUDY_KINDS, *PER_PROBLEM_STUDIES):
         spec = cfg["studies"].get(key)
         if spec is None:
             continue
-        names = spec["problems"] if key == "baselines" else [spec["problem"]]
+        many = key in PER_PROBLEM_STUDIES
+        names = spec["problems"] if many else [spec["problem"]]
         for i, name in enumerate(names):
-            where = (
-                f"studies.{key}.problems[{i}]" if key == "baselines" else f"studies.{key}.problem"
-            )
+            where = f"studies.{key}." + (f"problems[{i}]" if many else "problem")
             if name not in problems:
                 _fail(
                     where, f"unknown problem {name!r}; configured problems: {', '.join(problems)}"
                 )
-        if key == "baselines" and len(set(names)) != len(names):
+        if many and len(set(names)) != len(names):
             _fail(f"studies.{key}.problems", "lists a problem twice")
         spec = dict(spec)
         if key == "initialisation":
@@ -509,6 +511,15 @@ def _study_table(cfg: Mapping, problems: Mapping) -> dict[str, dict]:
                 )
         if key == "step_size":
             (spec["log10_alpha"],) = study_alphas(key, [spec["log10_alpha"]])
+        if key == "sgd":
+            spec["log10_alpha"] = _by_log_inv_alpha(study_alphas(key, spec["log10_alpha"]))
+            if len(set(spec["steps"])) != len(spec["steps"]):
+                _fail(f"studies.{key}.steps", "lists a step twice")
+            spec["steps"] = sorted(spec["steps"])
+            if spec["batch_sizes"] is not None:
+                if len(set(spec["batch_sizes"])) != len(spec["batch_sizes"]):
+                    _fail(f"studies.{key}.batch_sizes", "lists a batch size twice")
+                spec["batch_sizes"] = sorted(spec["batch_sizes"])
         studies[key] = spec
     return studies
 
@@ -577,6 +588,7 @@ def resolve(
         )
     if check_data:
         check_problems(table, cfg, cache_dir=cache_dir)
+        check_study_costs(table, studies, cfg, cache_dir=cache_dir)
     min_alphas = cfg["convergence"]["min_alphas"]
     plan = Plan(
         config=freeze(cfg),
@@ -630,7 +642,8 @@ def _problem_facts(name: str, spec: Mapping, cfg: Mapping, *, need_jumps: bool, 
                 facts = json.loads(cache_file.read_text())
             except (OSError, ValueError):
                 facts = None
-            if facts is not None and (facts["jump_times"] is not None or not need_jumps):
+            complete = facts is not None and "n_samples" in facts
+            if complete and (facts["jump_times"] is not None or not need_jumps):
                 return facts
     try:
         problem = build_problem(name, {key: spec[key] for key in (*SOURCES, "seed")})
@@ -639,7 +652,8 @@ def _problem_facts(name: str, spec: Mapping, cfg: Mapping, *, need_jumps: bool, 
         if source == "data" and spec["data"]["target"] is not None and "target" in str(exc):
             key += ".target"
         _fail(key, str(exc))
-    facts = {"n_features": int(problem.X.shape[1]), "jump_times": None}
+    n, d = problem.X.shape
+    facts = {"n_samples": int(n), "n_features": int(d), "jump_times": None}
     if need_jumps and not (
         spec["scales"] is not None and len(spec["scales"]) != problem.X.shape[1]
     ):
@@ -766,3 +780,48 @@ def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir) -> None
             f"{fraction * (t_max - t_p) / delta:.3g}, or raise problems.{name}.time.t_max "
             f"to at least {t_p + delta:.6g}",
         )
+
+
+def check_study_costs(table: Mapping, studies: Mapping, cfg: Mapping, *, cache_dir=None) -> None:
+    """Refuse, before any job, an (S)GD study whose estimated iterations exceed its budget.
+
+    The estimate is :func:`dln.sgd_study.sgd_study_cost`: ``t_max * log(1/alpha) / step``
+    summed over the runs, ``t_max`` the study's default horizon after the last jump of
+    Algorithm 1 (cached like the other data checks).
+    """
+    spec = studies.get("sgd")
+    if spec is None:
+        return
+    from dln.alpha import log_inv_alpha_from_log10
+    from dln.sgd_study import DEFAULT_T_MAX_FACTOR, default_batch_sizes, sgd_study_cost
+
+    for i, name in enumerate(spec["problems"]):
+        facts = _problem_facts(name, table[name], cfg, need_jumps=True, cache_dir=cache_dir)
+        n = facts["n_samples"]
+        batches = spec["batch_sizes"] or default_batch_sizes(n)
+        if max(batches) > n:
+            _fail(
+                "studies.sgd.batch_sizes",
+                f"{max(batches)} exceeds the {n} samples of problem {name!r}; allowed: 1 to "
+                f"{n}, or null for (1, n/4, n)",
+            )
+        times = facts["jump_times"] or [0.0]
+        if len(times) <= 1:
+            _fail(f"studies.sgd.problems[{i}]", f"Algorithm 1 makes no jump on {name!r}")
+        t_max = DEFAULT_T_MAX_FACTOR * times[-1]
+        cost = sgd_study_cost(
+            n_samples=n,
+            t_max=t_max,
+            log_inv_alphas=[log_inv_alpha_from_log10(a) for a in spec["log10_alpha"]],
+            steps=spec["steps"],
+            batch_sizes=batches,
+            n_seeds=spec["n_seeds"],
+        )
+        if cost > spec["max_iterations"]:
+            _fail(
+                "studies.sgd.max_iterations",
+                f"the study of problem {name!r} needs about {cost:.3g} iterations (t_max * "
+                f"log(1/alpha) / step over its runs, t_max = {t_max:.3g}), more than the "
+                f"budget {spec['max_iterations']:.3g}; raise studies.sgd.max_iterations, or "
+                "use larger or fewer steps, fewer alphas, batch sizes or seeds",
+            )

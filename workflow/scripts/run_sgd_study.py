@@ -1,0 +1,99 @@
+"""Rule run_sgd_study: (S)GD with finite steps and mini-batches on one problem, against the
+saddle path of Algorithm 1 (dln.sgd_study), at the configured alphas (alpha is the
+initialisation scale, given by its base-10 exponent).
+
+Per run (alpha x step x batch size x seed): the activation order (Kendall tau-b against
+Algorithm 1), the jump times, the end point's l1 norm and support, its distance to the
+minimum-l1 solution and to the mirror prediction with the run's effective scales. Writes the
+store and a table with one row per run; logs progress with an estimate of the time left.
+"""
+
+import logging
+import time
+
+from dln import io
+from dln.alpha import log_inv_alpha_from_log10
+from dln.sgd_study import sgd_study, sgd_study_table, sgd_study_to_dataset
+
+log = logging.getLogger("dln.workflow.run_sgd_study")
+# Seconds between two progress lines in the log.
+PROGRESS_EVERY = 10.0
+
+
+def progress_logger(start: float):
+    """A ``progress(done, total)`` callback that logs the share done and an ETA, rate-limited."""
+    last = [-PROGRESS_EVERY]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter() - start
+        if now - last[0] < PROGRESS_EVERY and done:
+            return
+        last[0] = now
+        eta = now / done * (total - done) if done else float("nan")
+        log.info(
+            "%d of %d iterations (%.0f%%), %.0f s, about %.0f s left",
+            done,
+            total,
+            100 * done / max(total, 1),
+            now,
+            eta,
+        )
+
+    return report
+
+
+def main(
+    *,
+    problem: str,
+    output: str,
+    table: str,
+    problem_name: str,
+    log10_alpha,
+    steps,
+    batch_sizes=None,
+    n_seeds: int = 3,
+    max_iterations: int | None = None,
+    rule: str = "run_sgd_study",
+) -> None:
+    prob = io.read_dataset(problem)
+    start = time.perf_counter()
+    study = sgd_study(
+        prob["X"].values,
+        prob["y"].values,
+        log_inv_alphas=[log_inv_alpha_from_log10(a) for a in log10_alpha],
+        steps=steps,
+        batch_sizes=batch_sizes,
+        seeds=range(n_seeds),
+        max_iterations=max_iterations,
+        problem=problem_name,
+        progress=progress_logger(start),
+    )
+    log.info("done in %.1f s", time.perf_counter() - start)
+    ds = sgd_study_to_dataset(study, feature_names=prob["feature_name"].values)
+    ds.attrs["log10_alpha"] = io.to_json(list(log10_alpha))
+    params = {
+        "problem": problem_name,
+        "log10_alpha": list(log10_alpha),
+        "steps": list(steps),
+        "batch_sizes": batch_sizes,
+        "n_seeds": n_seeds,
+        "max_iterations": max_iterations,
+    }
+    io.write_dataset(ds, output, rule=rule, params=params)
+    sgd_study_table(study).to_csv(table, index=False, float_format="%.6g")
+
+
+if __name__ == "__main__":
+    from _helpers import configure_logging, job_context
+
+    configure_logging(snakemake.log[0])
+    study = dict(snakemake.params.study)
+    study.pop("max_saddles", None)
+    with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
+        main(
+            problem=snakemake.input.problem,
+            output=snakemake.output.study,
+            table=snakemake.output.table,
+            rule=snakemake.rule,
+            **study,
+        )
