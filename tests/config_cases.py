@@ -352,6 +352,28 @@ CASES += [
         _set(S, "studies.initialisation", {"problem": "tiny", "log10_alpha": [-5, -5]}),
         ["config key 'studies.initialisation.log10_alpha'", "lists an alpha twice"],
     ),
+    (
+        "sgd_over_budget",
+        _set(
+            S, "studies.sgd", {"problems": ["fig2_left"], "steps": [1e-5], "max_iterations": 1000}
+        ),
+        ["config key 'studies.sgd.max_iterations'", "needs about", "more than the budget 1e+03"],
+    ),
+    (
+        "sgd_batch_too_large",
+        _set(S, "studies.sgd", {"problems": ["fig2_left"], "steps": [0.01], "batch_sizes": [50]}),
+        ["config key 'studies.sgd.batch_sizes'", "exceeds the 7 samples of problem 'fig2_left'"],
+    ),
+    (
+        "sgd_step_twice",
+        _set(S, "studies.sgd", {"problems": ["tiny"], "steps": [0.01, 0.01]}),
+        ["config key 'studies.sgd.steps'", "lists a step twice"],
+    ),
+    (
+        "sgd_unknown_problem",
+        _set(S, "studies.sgd", {"problems": ["tiny", "x"], "steps": [0.01]}),
+        ["config key 'studies.sgd.problems[1]'", "unknown problem 'x'"],
+    ),
     # problem entries
     (
         "seed_without_preset",
