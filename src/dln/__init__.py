@@ -15,9 +15,9 @@ Lasso and OMP) and the studies (``dln.studies``).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from dln._lazy import lazy_exports
 from dln._version import __version__
 
 _EXPORTS = {
@@ -52,17 +52,7 @@ _EXPORTS = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dln' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time

@@ -11,8 +11,9 @@ The numerical names below are imported lazily (PEP 562); none of them imports xa
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from dln._lazy import lazy_exports
 
 _EXPORTS = {
     "KNOT_RTOL": "dln.baselines.lasso",
@@ -29,17 +30,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dln.baselines' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time

@@ -25,8 +25,9 @@ does not import the data loaders, and nothing here imports xarray.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from dln._lazy import lazy_exports
 
 _EXPORTS = {
     "DEFAULT_AMPLITUDE": "dln.problems.problem",
@@ -55,17 +56,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dln.problems' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time
