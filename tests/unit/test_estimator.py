@@ -1,7 +1,6 @@
 """The scikit-learn estimators (dln.estimator): API contract, path invariants, CV, errors."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.datasets import load_diabetes
 from sklearn.dummy import DummyRegressor
