@@ -161,6 +161,7 @@ def test_cv_picks_a_better_than_null_model_on_diabetes(diabetes):
     assert model.cv_scores_[0] == pytest.approx(y.var(), rel=0.05)
     assert model.cv_scores_.min() < 0.6 * model.cv_scores_[0]
     assert 0 < model.time_ and 0 < model.saddle_
+    np.testing.assert_array_equal(model.feature_names_in_, X.columns)
     # the refit is the full-data path read at time_
     at_time = SaddleRegressor(time=model.time_).fit(X, y)
     np.testing.assert_array_equal(model.coef_, at_time.coef_)
