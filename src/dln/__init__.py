@@ -4,7 +4,8 @@
 regularisation strength; it is passed by its logarithm ``log_inv_alpha = log(1/alpha)``.
 
 The public names below are the numerical core: problems, Algorithm 1, the minimum-l1
-reference, the finite-alpha flow and gradient descent. They are imported lazily (PEP 562), so
+reference, the finite-alpha flow and gradient descent, and the scikit-learn estimators
+(``SaddleRegressor``, ``SaddleRegressorCV``). They are imported lazily (PEP 562), so
 ``import dln`` costs nothing until a name is used: each pipeline job pays only for the scipy
 modules it needs. The rest is organised by topic and imported as submodules: the store core
 (``dln.io``, xarray/Zarr), each result type's store layout with its figures
@@ -21,6 +22,8 @@ from dln._lazy import lazy_exports
 from dln._version import __version__
 
 _EXPORTS = {
+    "SaddleRegressor": "dln.estimator",
+    "SaddleRegressorCV": "dln.estimator",
     "FlowResult": "dln.flow",
     "FlowSolverError": "dln.flow",
     "beta_from_s": "dln.flow",
@@ -56,6 +59,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:  # static analysers see the names without importing at run time
+    from dln.estimator import SaddleRegressor, SaddleRegressorCV  # noqa: F401
     from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow  # noqa: F401
     from dln.gd import (  # noqa: F401
         GDResult,
