@@ -685,9 +685,9 @@ def _read_npz(path: Path, target: str | None, *, drop, missing):
         raise ValueError(f"{path.name}: cannot read NPZ without pickles: {exc}") from None
     except (OSError, EOFError) as exc:
         raise ValueError(f"{path.name}: not a valid NPZ file: {exc}") from None
-    missing = [k for k in _NPZ_REQUIRED if k not in arrays]
-    if missing:
-        raise ValueError(f"{path.name}: missing array(s) {missing}; found {sorted(arrays)}")
+    absent = [k for k in _NPZ_REQUIRED if k not in arrays]
+    if absent:
+        raise ValueError(f"{path.name}: missing array(s) {absent}; found {sorted(arrays)}")
     unknown = sorted(set(arrays) - set(_NPZ_REQUIRED) - set(_NPZ_OPTIONAL))
     if unknown:
         raise ValueError(
