@@ -182,8 +182,11 @@ def _build_parser() -> _Parser:
     outputs.add_argument(
         "--csv", metavar="OUT", type=_output((".csv",)), help="write the activation table"
     )
-    outputs.add_argument(
-        "--max-saddles", type=int, metavar="N", help="guard on the number of jumps"
+    path.add_argument(
+        "--max-saddles",
+        type=int,
+        metavar="N",
+        help="guard on the number of jumps (default: dln.saddle_jumps's)",
     )
     return parser
 
@@ -306,7 +309,12 @@ def _header(problem, result) -> str:
     ]
     dropped = p.get("dropped_lines") or p.get("dropped_rows") or []
     if dropped:
-        lines.append(f"left out {len(dropped)} rows with a missing value (--missing drop_rows)")
+        where = "file lines" if p.get("dropped_lines") else "rows"
+        shown = ", ".join(map(str, dropped[:10])) + (", ..." if len(dropped) > 10 else "")
+        lines.append(
+            f"left out {len(dropped)} row{'s' if len(dropped) > 1 else ''} with a missing "
+            f"value ({where} {shown}; --missing drop_rows)"
+        )
     ever = int((result.betas != 0).any(axis=0).sum())
     lines.append(
         f"Algorithm 1: {result.n_saddles} jumps, {ever} features ever active; times are "
