@@ -279,3 +279,26 @@ def test_cache_follows_the_data_file(workdir):
     (workdir / "data" / "good.csv").write_text("x1,y\n1,nan\n2,1\n")
     with pytest.raises(ConfigError, match="non-finite"):
         load_plan(path, cache_dir=workdir / "cache")
+
+
+def test_reading_options_reach_the_reader(workdir):
+    """`data:` entries and the data= shortcut pass drop, sep, decimal, ... to load_data."""
+    (workdir / "data" / "eu.csv").write_text("id;a;b;y\nr1;1,5;2;3\nr2;0,5;-1;1\nr3;2;1,25;2\n")
+    cfg = base_config()
+    cfg["problems"]["table"]["data"] = {"path": "data/eu.csv", "target": "y"}
+    with pytest.raises(ConfigError, match=r"problems\.table\.data.*drop=\['id'\]"):
+        load_plan(write_case(workdir, cfg))
+    cfg["problems"]["table"]["data"].update({"drop": ["id"], "sep": ";", "decimal": ","})
+    plan = load_plan(write_case(workdir, cfg))
+    assert plan.problems["table"].source["data"]["drop"] == ("id",)
+    from dln.pipeline.sources import build_problem
+
+    problem = build_problem("table", plan.problems["table"].source)
+    assert list(problem.feature_names) == ["a", "b"] and problem.X[0, 0] == 1.5
+    shortcut = load_plan(
+        write_case(workdir, base_config()),
+        overrides={"data": "data/eu.csv", "target": "y", "drop": "id"},
+    )
+    assert shortcut.problems["eu"].source["data"]["drop"] == ("id",)
+    with pytest.raises(ConfigError, match="config key 'drop'.*only used with data="):
+        load_plan(write_case(workdir, base_config()), overrides={"drop": ["id"]})

@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dln.pipeline.paths import Paths, time_grid  # noqa: F401  (re-exported)
-from dln.pipeline.sources import build_problem
+from dln.pipeline.sources import READ_OPTIONS, build_problem
 
 # Problem names and alpha exponents as they may appear in paths (wildcard_constraints).
 PROBLEM_RE = "[A-Za-z][A-Za-z0-9_]*"
@@ -324,8 +324,9 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
     then must not be set). ``validate`` fills in the schema defaults of the new entries.
     """
     path = cfg.get("data")
+    options = {k: cfg[k] for k in READ_OPTIONS if cfg.get(k) not in (None, [], (), "error")}
     if path is None:
-        for key in ("target", "data_name"):
+        for key in ("target", "data_name", *options):
             if cfg.get(key) is not None:
                 _fail(key, "only used with data=<file>; add data=path/to/file.csv")
         return cfg
@@ -352,9 +353,12 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
             f"directory {str(Path.cwd())!r}); allowed: an existing .csv or .npz file",
         )
     standardize = bool(cfg.get("standardize", True))
+    for key in ("drop", "categorical", "na_values"):  # `drop=id` arrives as a string
+        if isinstance(options.get(key), str):
+            options[key] = [options[key]]
     try:
-        problem = load_data(path, target=target, standardize=standardize, name=name)
-    except ValueError as exc:
+        problem = load_data(path, target=target, standardize=standardize, name=name, **options)
+    except (ValueError, TypeError) as exc:
         _fail("target" if "target" in str(exc) else "data", str(exc))
     b = np.abs(problem.X.T @ problem.y) / problem.n_samples
     if not np.any(b > 0):
@@ -363,7 +367,7 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
     t_min = float(f"{t_1 / 5:.3g}")
     cfg["problems"] = {
         name: {
-            "data": {"path": path, "target": target, "standardize": standardize},
+            "data": {"path": path, "target": target, "standardize": standardize, **options},
             "log10_alpha": list(cfg["data_log10_alpha"]),
             "time": {"t_min": t_min, "spacing": "log"},
         }

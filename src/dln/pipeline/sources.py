@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# Reading options of a `data:` entry passed on to dln.problems.load_data when set (its own
+# defaults apply otherwise); the same keys, at the top level, go with the `data=` shortcut.
+READ_OPTIONS = ("drop", "index_col", "categorical", "missing", "sep", "decimal", "na_values")
+
 
 def _plain(obj):
     if isinstance(obj, Mapping):
@@ -29,8 +33,16 @@ def build_problem(name: str, source: Mapping):
         problem = make_problem(name=name, **kwargs)
     elif source.get("data") is not None:
         data = source["data"]
+        options = {k: _plain(data[k]) for k in READ_OPTIONS if data.get(k) not in (None, [], ())}
+        for key in ("drop", "categorical", "na_values"):  # one column may be given as a string
+            if isinstance(options.get(key), str):
+                options[key] = [options[key]]
         problem = load_data(
-            data["path"], target=data.get("target"), standardize=data["standardize"], name=name
+            data["path"],
+            target=data.get("target"),
+            standardize=data["standardize"],
+            name=name,
+            **options,
         )
     else:
         raise ValueError(f"problem {name!r}: no preset, generate or data given")
