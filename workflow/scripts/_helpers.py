@@ -105,8 +105,14 @@ class JobError(RuntimeError):
 
 
 @contextlib.contextmanager
-def job_context(rule: str, *, problem: str | None = None, log10_alpha: str | None = None):
-    """Re-raise any exception of the job as :class:`JobError` naming problem and alpha.
+def job_context(
+    rule: str,
+    *,
+    problem: str | None = None,
+    log10_alpha: str | None = None,
+    figure: str | None = None,
+):
+    """Re-raise any exception of the job as :class:`JobError` naming problem, alpha, figure.
 
     ``alpha`` is the initialisation scale, given by its base-10 exponent ``log10_alpha``.
     The original exception stays chained (``__cause__``) for the traceback in the log.
@@ -114,7 +120,9 @@ def job_context(rule: str, *, problem: str | None = None, log10_alpha: str | Non
     try:
         yield
     except Exception as exc:
-        where = [f"problem {problem!r}"] if problem is not None else []
+        where = [f"figure {figure!r}"] if figure is not None else []
+        if problem is not None:
+            where.append(f"problem {problem!r}")
         if log10_alpha is not None:
             where.append(f"log10_alpha={log10_alpha} (alpha = 1e{log10_alpha})")
         at = f" for {', '.join(where)}" if where else ""

@@ -12,13 +12,16 @@ import time
 log = logging.getLogger("dln.workflow.plot_figures")
 
 
-def main(*, figures: list[dict], templates: dict[str, str]) -> None:
+def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_figures") -> None:
+    from _helpers import job_context
+
     for fig in figures:
         kwargs = dict(fig["kwargs"])
         if fig["template"] is not None:
             kwargs["template"] = templates[fig["template"]]
         start = time.perf_counter()
-        importlib.import_module(fig["script"]).main(**kwargs)
+        with job_context(rule, figure=fig["name"]):
+            importlib.import_module(fig["script"]).main(**kwargs)
         log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
 
 
@@ -28,6 +31,7 @@ if __name__ == "__main__":
     configure_logging(snakemake.log[0])
     figures = snakemake.params.figures
     main(
+        rule=snakemake.rule,
         figures=figures,
         templates={
             f["template"]: getattr(snakemake.input, f["template"])
