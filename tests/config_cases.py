@@ -374,6 +374,15 @@ CASES += [
         _set(S, "studies.sgd", {"problems": ["tiny", "x"], "steps": [0.01]}),
         ["config key 'studies.sgd.problems[1]'", "unknown problem 'x'"],
     ),
+    (
+        "step_size_over_budget",
+        _set(
+            S,
+            "studies.step_size",
+            {"problem": "fig2_left", "steps": [1e-6, 1e-3], "max_iterations": 10000},
+        ),
+        ["config key 'studies.step_size.max_iterations'", "needs about", "budget 1e+04"],
+    ),
     # problem entries
     (
         "seed_without_preset",

@@ -6,6 +6,7 @@ Snakemake puts this directory on ``sys.path`` of every script it runs; tests do 
 import atexit
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -98,6 +99,27 @@ def _save_atomic(fig, path: str, **kwargs) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+# Seconds between two progress lines in a job's log.
+PROGRESS_EVERY = 10.0
+
+
+def progress_logger(log: logging.Logger, start: float, *, unit: str = "iterations"):
+    """A ``progress(done, total)`` callback for long jobs: logs the share done and an estimate
+    of the time left, at most every :data:`PROGRESS_EVERY` seconds (and at the start)."""
+    last = [-math.inf]
+
+    def report(done: int, total: int) -> None:
+        now = time.perf_counter() - start
+        if done and now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        left = f"about {now / done * (total - done):.0f} s left" if done else "estimating"
+        share = 100 * done / max(total, 1)
+        log.info("%d of %d %s (%.0f%%), %.0f s, %s", done, total, unit, share, now, left)
+
+    return report
 
 
 class JobError(RuntimeError):

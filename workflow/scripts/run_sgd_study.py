@@ -16,30 +16,6 @@ from dln.alpha import log_inv_alpha_from_log10
 from dln.sgd_study import sgd_study, sgd_study_table, sgd_study_to_dataset
 
 log = logging.getLogger("dln.workflow.run_sgd_study")
-# Seconds between two progress lines in the log.
-PROGRESS_EVERY = 10.0
-
-
-def progress_logger(start: float):
-    """A ``progress(done, total)`` callback that logs the share done and an ETA, rate-limited."""
-    last = [-PROGRESS_EVERY]
-
-    def report(done: int, total: int) -> None:
-        now = time.perf_counter() - start
-        if now - last[0] < PROGRESS_EVERY and done:
-            return
-        last[0] = now
-        eta = now / done * (total - done) if done else float("nan")
-        log.info(
-            "%d of %d iterations (%.0f%%), %.0f s, about %.0f s left",
-            done,
-            total,
-            100 * done / max(total, 1),
-            now,
-            eta,
-        )
-
-    return report
 
 
 def main(
@@ -55,6 +31,8 @@ def main(
     max_iterations: int | None = None,
     rule: str = "run_sgd_study",
 ) -> None:
+    from _helpers import progress_logger
+
     prob = io.read_dataset(problem)
     start = time.perf_counter()
     study = sgd_study(
@@ -66,7 +44,7 @@ def main(
         seeds=range(n_seeds),
         max_iterations=max_iterations,
         problem=problem_name,
-        progress=progress_logger(start),
+        progress=progress_logger(log, start),
     )
     log.info("done in %.1f s", time.perf_counter() - start)
     ds = sgd_study_to_dataset(study, feature_names=prob["feature_name"].values)

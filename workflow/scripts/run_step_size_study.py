@@ -5,6 +5,7 @@ Writes the store and a table with one row per step size.
 """
 
 import logging
+import time
 
 import numpy as np
 
@@ -37,8 +38,11 @@ def main(
     num_times: int = 300,
     rtol: float = 1e-8,
     max_saddles=None,
+    max_iterations: int | None = None,
     rule: str = "run_step_size_study",
 ) -> None:
+    # max_iterations: the budget the plan checked against the estimate before any job ran.
+    from _helpers import progress_logger
     from _tables import write_csv
 
     prob = io.read_dataset(problem)
@@ -50,6 +54,7 @@ def main(
         num_times=num_times,
         rtol=rtol,
         max_saddles=max_saddles,
+        progress=progress_logger(log, time.perf_counter()),
     )
     ds = step_size.to_dataset(
         study, feature_names=prob["feature_name"].values, problem=problem_name

@@ -787,16 +787,34 @@ def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir) -> None
 
 
 def check_study_costs(table: Mapping, studies: Mapping, cfg: Mapping, *, cache_dir=None) -> None:
-    """Refuse, before any job, an (S)GD study whose estimated iterations exceed its budget.
+    """Refuse, before any job, a study whose estimated iterations exceed its budget.
 
     The estimate is :func:`dln.sgd_study.sgd_study_cost`: ``t_max * log(1/alpha) / step``
     summed over the runs, ``t_max`` the study's default horizon after the last jump of
     Algorithm 1 (cached like the other data checks).
     """
+    from dln.alpha import log_inv_alpha_from_log10
+
+    step = studies.get("step_size")
+    if step is not None:
+        from dln.studies.step_size import step_size_study_cost
+
+        name = step["problem"]
+        facts = _problem_facts(name, table[name], cfg, need_jumps=True, cache_dir=cache_dir)
+        if facts["jump_times"] and len(facts["jump_times"]) > 1:
+            lam = log_inv_alpha_from_log10(step["log10_alpha"])
+            cost = step_size_study_cost(facts["jump_times"], log_inv_alpha=lam, steps=step["steps"])
+            if cost > step["max_iterations"]:
+                _fail(
+                    "studies.step_size.max_iterations",
+                    f"the step-size study of problem {name!r} needs about {cost:.3g} iterations "
+                    f"of gradient descent (t_max * log(1/alpha) / step over its steps), more "
+                    f"than the budget {step['max_iterations']:.3g}; raise "
+                    "studies.step_size.max_iterations, or use larger or fewer steps",
+                )
     spec = studies.get("sgd")
     if spec is None:
         return
-    from dln.alpha import log_inv_alpha_from_log10
     from dln.sgd_study import DEFAULT_T_MAX_FACTOR, default_batch_sizes, sgd_study_cost
 
     for i, name in enumerate(spec["problems"]):

@@ -30,6 +30,7 @@ _EXPORTS = {
     "DEPARTURE_RTOL": "dln.studies.step_size",
     "StepSizeStudy": "dln.studies.step_size",
     "step_size_study": "dln.studies.step_size",
+    "step_size_study_cost": "dln.studies.step_size",
     "study_time_grid": "dln.studies.common",
 }
 
@@ -43,4 +44,9 @@ if TYPE_CHECKING:  # static analysers see the names without importing at run tim
     from dln.studies.common import study_time_grid  # noqa: F401
     from dln.studies.initialisation import InitialisationStudy, initialisation_study  # noqa: F401
     from dln.studies.noise import NoiseStudy, noise_study  # noqa: F401
-    from dln.studies.step_size import DEPARTURE_RTOL, StepSizeStudy, step_size_study  # noqa: F401
+    from dln.studies.step_size import (  # noqa: F401
+        DEPARTURE_RTOL,
+        StepSizeStudy,
+        step_size_study,
+        step_size_study_cost,
+    )

@@ -82,6 +82,16 @@ class StepSizeStudy:
     time_rounding: np.ndarray
 
 
+def step_size_study_cost(jump_times, *, log_inv_alpha: float, steps, t_max_factor=1.2) -> int:
+    """Iterations of gradient descent a step-size study needs: ``t_max log(1/alpha) / step``
+    summed over the steps, ``t_max = t_max_factor`` times the last jump time of Algorithm 1.
+
+    The pipeline compares this with ``studies.step_size.max_iterations`` before any job.
+    """
+    t_max = float(t_max_factor) * float(np.max(jump_times))
+    return int(sum(math.ceil(t_max * float(log_inv_alpha) / float(s)) for s in steps))
+
+
 def step_size_study(
     X,
     y,
@@ -92,6 +102,7 @@ def step_size_study(
     t_max_factor: float = 1.2,
     rtol: float = 1e-8,
     max_saddles: int | None = None,
+    progress=None,
 ) -> StepSizeStudy:
     """Gradient descent with each step size against the flow at ``alpha = exp(-log_inv_alpha)``.
 
@@ -99,10 +110,9 @@ def step_size_study(
     ``t_max_factor * t_p``, ``t_p`` the last jump of Algorithm 1), ``num_times`` points in all;
     every grid time is rounded to the nearest iteration of each step (at most half of
     ``step / log(1/alpha)``, recorded in ``time_rounding``), and the flow is evaluated at the
-    grid times. Plain
-    float64 GD needs ``alpha >= 2.2e-308`` and loses ``u + v`` to rounding when a coordinate's
-    ``s`` goes below about ``-18 / log(1/alpha)`` (see ``dln.gd``): choose a moderate alpha
-    (1e-3 ... 1e-5).
+    grid times. Gradient descent runs in exact dual coordinates (``dln.gd``), so any alpha
+    works; its cost is :func:`step_size_study_cost` iterations. ``progress``, if given, is
+    called before each step as ``progress(iterations_done, iterations_total)``.
 
     Returns
     -------
@@ -133,7 +143,14 @@ def step_size_study(
     rel = np.full((S, m), np.nan)
     gd_cross = np.full((S, levels.size), np.nan)
     rounding = np.zeros(S)
+    total = step_size_study_cost(
+        limit.times, log_inv_alpha=lam, steps=steps, t_max_factor=t_max_factor
+    )
+    done = 0
     for i, step in enumerate(steps):
+        if progress is not None:
+            progress(done, total)
+        done += math.ceil(t[-1] * lam / step)
         record = np.unique(np.rint(t * lam / step).astype(np.int64))
         if record[-1] == 0:  # a step longer than the whole grid: one iteration
             record = np.array([0, 1])
