@@ -13,7 +13,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from dln.pipeline.plan import Paths, resolve
+from dln.pipeline.paths import PLAN_CACHE
+from dln.pipeline.plan import resolve
 
 min_version("9.0")
 
@@ -32,7 +33,7 @@ PLAN = resolve(
     config,
     config_files=workflow.configfiles if workflow.is_main_process else (),
     check_data=workflow.is_main_process,
-    cache_dir=Paths.plan_cache,
+    cache_dir=PLAN_CACHE,
     validate=lambda cfg: validate(cfg, SCHEMA, set_default=True),
     workflow_dir=workflow.basedir,
 )

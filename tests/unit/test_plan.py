@@ -11,6 +11,7 @@ time that need not be.
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 from pathlib import Path
 
@@ -100,6 +101,24 @@ def test_accepted_data_file_passes_the_checks(workdir, name, content):
     assert "table" in load_plan(write_case(workdir, cfg)).problems
 
 
+def test_data_run_refuses_a_folder_of_another_file(workdir):
+    """Two files of the same name (other folders) would share results/data/<name>_<target>."""
+    path = write_case(workdir, base_config())
+    plan = load_plan(path, overrides={"data": "data/good.csv", "target": "y"})
+    store = Path(plan.problem_store("good"))
+    store.mkdir(parents=True)
+    params = {"source": {"data": {"path": str(workdir / "elsewhere" / "good.csv")}}}
+    attrs = {"attributes": {"provenance_params": json.dumps(params)}}
+    (store / "zarr.json").write_text(json.dumps(attrs))
+    with pytest.raises(ConfigError, match="config key 'data_name'.*another file"):
+        load_plan(path, overrides={"data": "data/good.csv", "target": "y"})
+    params["source"]["data"]["path"] = "data/good.csv"  # the same file: an update, accepted
+    (store / "zarr.json").write_text(
+        json.dumps({"attributes": {"provenance_params": json.dumps(params)}})
+    )
+    load_plan(path, overrides={"data": "data/good.csv", "target": "y"})
+
+
 def test_data_shortcut_errors_name_the_key(workdir):
     path = write_case(workdir, base_config())
     with pytest.raises(ConfigError, match="config key 'target'.*only used with data="):
@@ -116,6 +135,12 @@ def test_data_shortcut_studies_the_file_alone(workdir):
     path = write_case(workdir, base_config())
     plan = load_plan(path, overrides={"data": "data/good.csv", "target": "y"})
     assert list(plan.problems) == ["good"]
+    # its own folders: never the paper's results, nor another target's or another file's
+    assert plan.paths == Paths("results/data/good_y", "logs/data/good_y", "benchmarks/data/good_y")
+    assert plan.problem_store("good") == "results/data/good_y/problems/good.zarr"
+    assert all(f.outputs["png"].startswith("results/data/good_y/") for f in plan.figures)
+    other = load_plan(path, overrides={"data": "data/good.csv", "target": "x1"})
+    assert other.paths.results == "results/data/good_x1"
     spec = plan.problems["good"]
     assert spec.source["data"] == {"path": "data/good.csv", "target": "y", "standardize": True}
     assert spec.time["spacing"] == "log" and spec.time["t_min"] > 0
@@ -151,7 +176,7 @@ def test_flow_alphas_cover_the_figures_and_one_job_runs_each_sweep(paper_plan):
         params = paper_plan.sweep_params(spec.name, 0)
         assert params["evaluate_alphas"] == list(spec.alphas)
         for alpha in spec.flow_alphas:
-            assert paper_plan.flow_store(spec.name, alpha) == Paths.flow.format(
+            assert paper_plan.flow_store(spec.name, alpha) == paper_plan.paths.flow.format(
                 problem=spec.name, part=0, log10_alpha=alpha
             )
     assert paper_plan.sweep_jobs() == []
@@ -224,17 +249,18 @@ def test_figures_read_only_what_the_plan_writes(paper_plan):
     produced |= {paper_plan.saddles_store(p) for p in paper_plan.problems}
     for name, spec in paper_plan.problems.items():
         for part in range(len(spec.parts)):
-            produced.add(Paths.flow_dir.format(problem=name, part=part))
-            produced.add(Paths.evaluation_dir.format(problem=name, part=part))
+            produced.add(paper_plan.paths.flow_dir.format(problem=name, part=part))
+            produced.add(paper_plan.paths.evaluation_dir.format(problem=name, part=part))
     produced |= {paper_plan.convergence_store(p) for p in paper_plan.convergence_problems}
-    produced |= {Paths.lasso.format(problem=paper_plan.report["lasso"]["problem"])}
+    produced |= {paper_plan.paths.lasso.format(problem=paper_plan.report["lasso"]["problem"])}
     for kind in paper_plan.studies:
         if kind == "baselines":
             produced |= {
-                Paths.baselines.format(problem=p) for p in paper_plan.studies[kind]["problems"]
+                paper_plan.paths.baselines.format(problem=p)
+                for p in paper_plan.studies[kind]["problems"]
             }
         else:
-            produced.add(Paths.study.format(kind=kind))
+            produced.add(paper_plan.paths.study.format(kind=kind))
     for fig in paper_plan.figures:
         assert set(fig.deps) <= produced, (fig.name, set(fig.deps) - produced)
 

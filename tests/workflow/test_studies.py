@@ -131,9 +131,15 @@ def own_data_run(tmp_path_factory):
     return workdir, dry.stdout + dry.stderr
 
 
+# A data run writes under its own folder, keyed by the file's name and the target.
+OWN = Path("data") / "small_regression_yield"
+
+
 def test_own_data_runs_only_the_users_problem(own_data_run):
     workdir, dry = own_data_run
-    results = workdir / "results"
+    assert sorted(p.name for p in (workdir / "results").iterdir()) == ["data"]  # nothing shared
+    assert (workdir / "logs" / OWN).is_dir() and not (workdir / "logs" / "solve_problem").exists()
+    results = workdir / "results" / OWN
     assert sorted(p.name for p in (results / "problems").iterdir()) == ["small_regression.zarr"]
     # the paper's problems, report figures and studies are not run
     for rule in ("plot_paper_figures", "run_noise_study", "write_lasso_path"):
@@ -145,7 +151,7 @@ def test_own_data_runs_only_the_users_problem(own_data_run):
 
 def test_own_data_outputs_carry_the_header_names(own_data_run):
     workdir, _ = own_data_run
-    results = workdir / "results"
+    results = workdir / "results" / OWN
     header = SMALL_CSV.read_text().splitlines()[0].split(",")
     features = [c for c in header if c != "yield"]
     prob = io.read_dataset(results / "problems" / "small_regression.zarr")

@@ -28,7 +28,9 @@ def code(*scripts):
 
 def all_targets():
     targets = [PLAN.problem_store(p) for p in PLAN.problems]
-    targets += [Paths.flow_dir.format(problem=p, part=k) for p, k in PLAN.sweep_jobs()]
+    targets += [
+        PLAN.paths.flow_dir.format(problem=p, part=k) for p, k in PLAN.sweep_jobs()
+    ]
     for fig in PLAN.figures:
         targets += list(fig.outputs.values())
     targets += study_targets()
@@ -77,7 +79,7 @@ def report_caption(stem):
     Snakemake resolves report captions against the rule file's directory, so the caption of a
     figure in the working directory's results/ is given by its absolute path.
     """
-    return str(Path(Paths.figure.format(stem=stem, ext="rst")).resolve())
+    return str(Path(PLAN.paths.figure.format(stem=stem, ext="rst")).resolve())
 
 
 def figure_job_inputs(job):
@@ -131,18 +133,21 @@ def study_targets():
         if kind == "baselines":
             for name in PLAN.studies["baselines"]["problems"]:
                 targets += [
-                    Paths.baselines.format(problem=name),
-                    Paths.baselines_table.format(problem=name),
-                    Paths.saddles_table.format(problem=name),
+                    PLAN.paths.baselines.format(problem=name),
+                    PLAN.paths.baselines_table.format(problem=name),
+                    PLAN.paths.saddles_table.format(problem=name),
                 ]
         elif kind == "sgd":
             for name in PLAN.studies["sgd"]["problems"]:
                 targets += [
-                    Paths.sgd_study.format(problem=name),
-                    Paths.sgd_table.format(problem=name),
+                    PLAN.paths.sgd_study.format(problem=name),
+                    PLAN.paths.sgd_table.format(problem=name),
                 ]
         else:
-            targets += [Paths.study.format(kind=kind), Paths.table.format(stem=kind)]
+            targets += [
+                PLAN.paths.study.format(kind=kind),
+                PLAN.paths.table.format(stem=kind),
+            ]
     return targets
 
 

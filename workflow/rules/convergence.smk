@@ -6,11 +6,11 @@ rule fit_convergence:
     input:
         evaluations=problem_evaluations,
     output:
-        convergence=directory(Paths.convergence),
+        convergence=directory(PLAN.paths.convergence),
     log:
-        "logs/fit_convergence/{problem}.log",
+        PLAN.paths.log("fit_convergence", "{problem}"),
     benchmark:
-        "benchmarks/fit_convergence/{problem}.tsv"
+        PLAN.paths.benchmark("fit_convergence", "{problem}")
     conda:
         CONDA_ENV
     threads: 1

@@ -15,9 +15,9 @@ for figure_job in figure_table.jobs(PLAN):
         output:
             **figure_job_outputs(figure_job),
         log:
-            f"logs/{figure_job}/{figure_job}.log",
+            PLAN.paths.log(figure_job, figure_job),
         benchmark:
-            f"benchmarks/{figure_job}/{figure_job}.tsv"
+            PLAN.paths.benchmark(figure_job, figure_job)
         conda:
             CONDA_ENV
         threads: 1
@@ -34,14 +34,14 @@ for figure_job in figure_table.jobs(PLAN):
 # The LARS-Lasso path of a problem on its flows' time grid, for the Lasso comparison figure.
 rule write_lasso_path:
     input:
-        problem=Paths.problem,
-        saddles=Paths.saddles,
+        problem=PLAN.paths.problem,
+        saddles=PLAN.paths.saddles,
     output:
-        lasso=directory(Paths.lasso),
+        lasso=directory(PLAN.paths.lasso),
     log:
-        "logs/write_lasso_path/{problem}.log",
+        PLAN.paths.log("write_lasso_path", "{problem}"),
     benchmark:
-        "benchmarks/write_lasso_path/{problem}.tsv"
+        PLAN.paths.benchmark("write_lasso_path", "{problem}")
     conda:
         CONDA_ENV
     resources:

@@ -9,14 +9,14 @@ rule solve_problem:
     input:
         data=data_file,
     output:
-        problem=directory(Paths.problem),
-        saddles=directory(Paths.saddles),
-        flows=directory(Paths.flow_dir.replace("{part}", "0")),
-        evaluations=directory(Paths.evaluation_dir.replace("{part}", "0")),
+        problem=directory(PLAN.paths.problem),
+        saddles=directory(PLAN.paths.saddles),
+        flows=directory(PLAN.paths.flow_dir.replace("{part}", "0")),
+        evaluations=directory(PLAN.paths.evaluation_dir.replace("{part}", "0")),
     log:
-        "logs/solve_problem/{problem}.log",
+        PLAN.paths.log("solve_problem", "{problem}"),
     benchmark:
-        "benchmarks/solve_problem/{problem}.tsv"
+        PLAN.paths.benchmark("solve_problem", "{problem}")
     conda:
         CONDA_ENV
     threads: 1
@@ -34,15 +34,15 @@ rule solve_problem:
 
 rule simulate_flows:
     input:
-        problem=Paths.problem,
-        saddles=Paths.saddles,
+        problem=PLAN.paths.problem,
+        saddles=PLAN.paths.saddles,
     output:
-        flows=directory(Paths.flow_dir),
-        evaluations=directory(Paths.evaluation_dir),
+        flows=directory(PLAN.paths.flow_dir),
+        evaluations=directory(PLAN.paths.evaluation_dir),
     log:
-        "logs/simulate_flows/{problem}/part{part}.log",
+        PLAN.paths.log("simulate_flows", "{problem}/part{part}"),
     benchmark:
-        "benchmarks/simulate_flows/{problem}/part{part}.tsv"
+        PLAN.paths.benchmark("simulate_flows", "{problem}/part{part}")
     wildcard_constraints:
         part="[1-9][0-9]*",
     conda:

@@ -9,12 +9,12 @@ rule run_noise_study:
     input:
         problem=study_problem("label_noise"),
     output:
-        study=directory(Paths.study.format(kind="label_noise")),
-        table=Paths.table.format(stem="label_noise"),
+        study=directory(PLAN.paths.study.format(kind="label_noise")),
+        table=PLAN.paths.table.format(stem="label_noise"),
     log:
-        "logs/run_noise_study/run_noise_study.log",
+        PLAN.paths.log("run_noise_study", "run_noise_study"),
     benchmark:
-        "benchmarks/run_noise_study/run_noise_study.tsv"
+        PLAN.paths.benchmark("run_noise_study", "run_noise_study")
     conda:
         CONDA_ENV
     resources:
@@ -31,12 +31,12 @@ rule run_initialisation_study:
     input:
         problem=study_problem("initialisation"),
     output:
-        study=directory(Paths.study.format(kind="initialisation")),
-        table=Paths.table.format(stem="initialisation"),
+        study=directory(PLAN.paths.study.format(kind="initialisation")),
+        table=PLAN.paths.table.format(stem="initialisation"),
     log:
-        "logs/run_initialisation_study/run_initialisation_study.log",
+        PLAN.paths.log("run_initialisation_study", "run_initialisation_study"),
     benchmark:
-        "benchmarks/run_initialisation_study/run_initialisation_study.tsv"
+        PLAN.paths.benchmark("run_initialisation_study", "run_initialisation_study")
     conda:
         CONDA_ENV
     resources:
@@ -53,12 +53,12 @@ rule run_step_size_study:
     input:
         problem=study_problem("step_size"),
     output:
-        study=directory(Paths.study.format(kind="step_size")),
-        table=Paths.table.format(stem="step_size"),
+        study=directory(PLAN.paths.study.format(kind="step_size")),
+        table=PLAN.paths.table.format(stem="step_size"),
     log:
-        "logs/run_step_size_study/run_step_size_study.log",
+        PLAN.paths.log("run_step_size_study", "run_step_size_study"),
     benchmark:
-        "benchmarks/run_step_size_study/run_step_size_study.tsv"
+        PLAN.paths.benchmark("run_step_size_study", "run_step_size_study")
     conda:
         CONDA_ENV
     resources:
@@ -73,14 +73,14 @@ rule run_step_size_study:
 
 rule run_sgd_study:
     input:
-        problem=Paths.problem,
+        problem=PLAN.paths.problem,
     output:
-        study=directory(Paths.sgd_study),
-        table=Paths.sgd_table,
+        study=directory(PLAN.paths.sgd_study),
+        table=PLAN.paths.sgd_table,
     log:
-        "logs/run_sgd_study/{problem}.log",
+        PLAN.paths.log("run_sgd_study", "{problem}"),
     benchmark:
-        "benchmarks/run_sgd_study/{problem}.tsv"
+        PLAN.paths.benchmark("run_sgd_study", "{problem}")
     conda:
         CONDA_ENV
     resources:
@@ -95,15 +95,15 @@ rule run_sgd_study:
 
 rule compare_baselines:
     input:
-        problem=Paths.problem,
+        problem=PLAN.paths.problem,
     output:
-        study=directory(Paths.baselines),
-        table=Paths.baselines_table,
-        saddle_table=Paths.saddles_table,
+        study=directory(PLAN.paths.baselines),
+        table=PLAN.paths.baselines_table,
+        saddle_table=PLAN.paths.saddles_table,
     log:
-        "logs/compare_baselines/{problem}.log",
+        PLAN.paths.log("compare_baselines", "{problem}"),
     benchmark:
-        "benchmarks/compare_baselines/{problem}.tsv"
+        PLAN.paths.benchmark("compare_baselines", "{problem}")
     conda:
         CONDA_ENV
     resources:

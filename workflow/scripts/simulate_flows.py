@@ -13,7 +13,7 @@ from pathlib import Path
 import evaluate_flow
 import simulate_flow
 
-from dln.pipeline.paths import Paths
+from dln.pipeline.paths import SWEEP_STORE
 
 log = logging.getLogger("dln.workflow.simulate_flows")
 
@@ -23,7 +23,8 @@ def main(
     problem: str,
     saddles: str,
     problem_name: str,
-    part: int,
+    flows_dir: str,
+    evaluations_dir: str,
     flow_alphas: list[str],
     evaluate_alphas: list[str],
     flow: dict,
@@ -32,12 +33,11 @@ def main(
 ) -> None:
     from _helpers import job_context
 
-    where = {"problem": problem_name, "part": part}
-    Path(Paths.flow_dir.format(**where)).mkdir(parents=True, exist_ok=True)
-    Path(Paths.evaluation_dir.format(**where)).mkdir(parents=True, exist_ok=True)
+    Path(flows_dir).mkdir(parents=True, exist_ok=True)
+    Path(evaluations_dir).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     for i, alpha in enumerate(flow_alphas):
-        flow_store = Paths.flow.format(**where, log10_alpha=alpha)
+        flow_store = str(Path(flows_dir) / SWEEP_STORE.format(log10_alpha=alpha))
         with job_context(rule, problem=problem_name, log10_alpha=alpha):
             simulate_flow.main(
                 problem=problem,
@@ -51,7 +51,7 @@ def main(
                 evaluate_flow.main(
                     saddles=saddles,
                     flow=flow_store,
-                    output=Paths.evaluation.format(**where, log10_alpha=alpha),
+                    output=str(Path(evaluations_dir) / SWEEP_STORE.format(log10_alpha=alpha)),
                     rule=rule,
                     **evaluate,
                 )
@@ -75,7 +75,8 @@ if __name__ == "__main__":
         problem=snakemake.input.problem,
         saddles=snakemake.input.saddles,
         problem_name=snakemake.wildcards.problem,
-        part=int(snakemake.wildcards.part),
+        flows_dir=snakemake.output.flows,
+        evaluations_dir=snakemake.output.evaluations,
         rule=snakemake.rule,
         **snakemake.params.sweep,
     )

@@ -18,6 +18,8 @@ def main(
     sweep: dict,
     problem_store: str,
     saddles_store: str,
+    flows_dir: str,
+    evaluations_dir: str,
     rule: str = "solve_problem",
 ) -> None:
     from _helpers import job_context
@@ -29,7 +31,8 @@ def main(
         problem=problem_store,
         saddles=saddles_store,
         problem_name=name,
-        part=0,
+        flows_dir=flows_dir,
+        evaluations_dir=evaluations_dir,
         rule=rule,
         **sweep,
     )
@@ -46,5 +49,7 @@ if __name__ == "__main__":
         sweep=snakemake.params.sweep,
         problem_store=snakemake.output.problem,
         saddles_store=snakemake.output.saddles,
+        flows_dir=snakemake.output.flows,
+        evaluations_dir=snakemake.output.evaluations,
         rule=snakemake.rule,
     )

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from dln.pipeline.plan import Paths, Plan, freeze
+from dln.pipeline.paths import SWEEP_STORE
+from dln.pipeline.plan import Plan, freeze
 
 # Report categories, numbered so that the report lists them in this order.
 CATEGORY_PAPER = "1. Paper figures"
@@ -161,7 +162,7 @@ def _study_figure(kind: str, script: str, caption: str) -> Figure:
         script=script,
         job=STUDIES,
         select=_study(kind),
-        inputs=lambda plan, spec: {"study": Paths.study.format(kind=spec)},
+        inputs=lambda plan, spec: {"study": plan.paths.study.format(kind=spec)},
         caption=caption,
         category=CATEGORY_STUDIES,
         subcategory="robustness of the activation order"
@@ -253,7 +254,7 @@ FIGURES: tuple[Figure, ...] = (
         inputs=lambda plan, spec: {
             "problem": plan.problem_store(spec["problem"]),
             "saddles": plan.saddles_store(spec["problem"]),
-            "lasso": Paths.lasso.format(problem=spec["problem"]),
+            "lasso": plan.paths.lasso.format(problem=spec["problem"]),
         },
         params=_report_setup("lasso"),
         caption="lasso_vs_saddles",
@@ -325,7 +326,7 @@ FIGURES: tuple[Figure, ...] = (
         script="plot_sgd_study",
         job=STUDIES,
         select=lambda plan: {p: p for p in plan.studies.get("sgd", {}).get("problems", ())},
-        inputs=lambda plan, name: {"study": Paths.sgd_study.format(problem=name)},
+        inputs=lambda plan, name: {"study": plan.paths.sgd_study.format(problem=name)},
         caption="sgd_study",
         category=CATEGORY_STUDIES,
         subcategory="gradient descent and SGD with finite steps",
@@ -338,7 +339,8 @@ FIGURES: tuple[Figure, ...] = (
         select=lambda plan: {"": None} if "baselines" in plan.studies else {},
         inputs=lambda plan, spec: {
             "studies": [
-                Paths.baselines.format(problem=p) for p in plan.studies["baselines"]["problems"]
+                plan.paths.baselines.format(problem=name)
+                for name in plan.studies["baselines"]["problems"]
             ]
         },
         caption="baselines",
@@ -352,16 +354,14 @@ JOBS = tuple(dict.fromkeys(f.job for f in FIGURES))
 CAPTIONS_DIR = "workflow/report/captions"
 
 
-def _deps(plan: Plan, kwargs: Mapping) -> list[str]:
-    """The job outputs behind the store paths of ``kwargs`` (sweep stores -> their directory)."""
+def _deps(kwargs: Mapping) -> list[str]:
+    """The job outputs behind the store paths of ``kwargs``: a sweep's store lives in the
+    directory its job writes (part<k>), every other store is a job output itself."""
+    prefix = SWEEP_STORE.split("{")[0]
     deps = []
     for value in kwargs.values():
         for path in value if isinstance(value, list) else [value]:
-            parts = Path(path).parts
-            if parts[:2] in (("results", "flow"), ("results", "evaluate")):
-                deps.append(str(Path(*parts[:4])))  # results/<kind>/<problem>/part<k>
-            else:
-                deps.append(path)
+            deps.append(str(Path(path).parent) if Path(path).name.startswith(prefix) else path)
     return list(dict.fromkeys(deps))
 
 
@@ -377,15 +377,15 @@ def resolve_figures(plan: Plan, *, workflow_dir: str | Path = ".") -> tuple[Figu
             stem = fig.stem.format(problem=suffix) if suffix else fig.stem
             inputs = fig.inputs(plan, spec)
             outputs = {
-                "png": Paths.figure.format(stem=stem, ext="png"),
-                "pdf": Paths.figure.format(stem=stem, ext="pdf"),
+                "png": plan.paths.figure.format(stem=stem, ext="png"),
+                "pdf": plan.paths.figure.format(stem=stem, ext="pdf"),
             }
             template = None
             if fig.caption is not None:
-                outputs["caption"] = Paths.figure.format(stem=stem, ext="rst")
+                outputs["caption"] = plan.paths.figure.format(stem=stem, ext="rst")
                 template = str(Path(workflow_dir) / CAPTIONS_DIR / f"{fig.caption}.rst")
             if fig.table is not None:
-                outputs["table"] = Paths.table.format(stem=fig.table)
+                outputs["table"] = plan.paths.table.format(stem=fig.table)
             kwargs = {**inputs, **outputs, **fig.params(plan, spec), **dpi}
             figures.append(
                 FigurePlan(
@@ -394,7 +394,7 @@ def resolve_figures(plan: Plan, *, workflow_dir: str | Path = ".") -> tuple[Figu
                     script=fig.script,
                     job=fig.job,
                     kwargs=freeze(kwargs),
-                    deps=tuple(_deps(plan, inputs)),
+                    deps=tuple(_deps(inputs)),
                     outputs=MappingProxyType(outputs),
                     template=template,
                     category=fig.category,

@@ -8,35 +8,63 @@ configuration logic does not rerun the numerical jobs (see :mod:`dln.pipeline.co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+# The name of one alpha's store inside a sweep directory (flows, evaluations).
+SWEEP_STORE = "log10_alpha={log10_alpha}.zarr"
+# Where the configuration checks cache what they computed (Algorithm 1's jump times, ...).
+PLAN_CACHE = ".snakemake/dln-plan-cache"
 
 
+@dataclass(frozen=True)
 class Paths:
-    """Every path pattern of the pipeline: the one home of each (rules and scripts use these).
+    """Every path pattern of the pipeline: the one home of each (rules and plan use these).
 
-    ``{part}`` numbers the jobs of a problem's alpha sweep: part 0 is the job that builds the
-    problem (all its flows unless ``flow.alphas_per_job`` splits the sweep), parts 1, 2, ...
-    the further chunks of alphas.
+    All outputs live under ``results``, logs under ``logs`` and timings under ``benchmarks``;
+    a run on a user's file (``--config data=...``) gets its own three roots, so two analyses
+    never write the same file. ``{part}`` numbers the jobs of a problem's alpha sweep: part 0
+    is the job that builds the problem (all its flows unless ``flow.alphas_per_job`` splits
+    the sweep), parts 1, 2, ... the further chunks of alphas.
     """
 
-    problem = "results/problems/{problem}.zarr"
-    saddles = "results/saddles/{problem}.zarr"
-    flow_dir = "results/flow/{problem}/part{part}"
-    flow = "results/flow/{problem}/part{part}/log10_alpha={log10_alpha}.zarr"
-    evaluation_dir = "results/evaluate/{problem}/part{part}"
-    evaluation = "results/evaluate/{problem}/part{part}/log10_alpha={log10_alpha}.zarr"
-    convergence = "results/convergence/{problem}.zarr"
-    lasso = "results/lasso/{problem}.zarr"
-    figure = "results/figures/{stem}.{ext}"
-    table = "results/tables/{stem}.csv"
-    study = "results/studies/{kind}.zarr"
-    baselines = "results/studies/baselines/{problem}.zarr"
-    baselines_table = "results/tables/baselines/{problem}.csv"
-    sgd_study = "results/studies/sgd/{problem}.zarr"
-    sgd_table = "results/tables/sgd/{problem}.csv"
-    saddles_table = "results/tables/saddles/{problem}.csv"
-    log = "logs/{rule}/{name}.log"
-    benchmark = "benchmarks/{rule}/{name}.tsv"
-    plan_cache = ".snakemake/dln-plan-cache"
+    results: str = "results"
+    logs: str = "logs"
+    benchmarks: str = "benchmarks"
+
+    def __getattr__(self, name: str) -> str:
+        pattern = _PATTERNS.get(name)
+        if pattern is None:
+            raise AttributeError(f"no path pattern {name!r}")
+        return pattern.format(results=self.results)
+
+    def log(self, rule: str, name: str) -> str:
+        return f"{self.logs}/{rule}/{name}.log"
+
+    def benchmark(self, rule: str, name: str) -> str:
+        return f"{self.benchmarks}/{rule}/{name}.tsv"
+
+
+_PATTERNS = {
+    "problem": "{results}/problems/{{problem}}.zarr",
+    "saddles": "{results}/saddles/{{problem}}.zarr",
+    "flow_dir": "{results}/flow/{{problem}}/part{{part}}",
+    "flow": "{results}/flow/{{problem}}/part{{part}}/"
+    + SWEEP_STORE.replace("{", "{{").replace("}", "}}"),
+    "evaluation_dir": "{results}/evaluate/{{problem}}/part{{part}}",
+    "evaluation": "{results}/evaluate/{{problem}}/part{{part}}/"
+    + SWEEP_STORE.replace("{", "{{").replace("}", "}}"),
+    "convergence": "{results}/convergence/{{problem}}.zarr",
+    "lasso": "{results}/lasso/{{problem}}.zarr",
+    "figure": "{results}/figures/{{stem}}.{{ext}}",
+    "table": "{results}/tables/{{stem}}.csv",
+    "study": "{results}/studies/{{kind}}.zarr",
+    "baselines": "{results}/studies/baselines/{{problem}}.zarr",
+    "baselines_table": "{results}/tables/baselines/{{problem}}.csv",
+    "sgd_study": "{results}/studies/sgd/{{problem}}.zarr",
+    "sgd_table": "{results}/tables/sgd/{{problem}}.csv",
+    "saddles_table": "{results}/tables/saddles/{{problem}}.csv",
+    "report": "{results}/report.html",
+}
 
 
 def time_grid(time: Mapping, last_jump: float):

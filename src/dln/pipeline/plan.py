@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from dln.pipeline.paths import Paths, time_grid  # noqa: F401  (re-exported)
+from dln.pipeline.paths import PLAN_CACHE, Paths, time_grid  # noqa: F401  (re-exported)
 from dln.pipeline.sources import READ_OPTIONS, build_problem
 
 # Problem names and alpha exponents as they may appear in paths (wildcard_constraints).
@@ -166,35 +166,36 @@ class Plan:
     studies: Mapping
     convergence_problems: tuple
     figures: tuple = field(default=())
+    paths: Paths = field(default=Paths())
 
     # ------------------------------------------------------------------ paths
     def problem_store(self, problem: str) -> str:
-        return Paths.problem.format(problem=problem)
+        return self.paths.problem.format(problem=problem)
 
     def saddles_store(self, problem: str) -> str:
-        return Paths.saddles.format(problem=problem)
+        return self.paths.saddles.format(problem=problem)
 
     def flow_store(self, problem: str, log10_alpha: str) -> str:
         part = self.problems[problem].part_of(log10_alpha)
-        return Paths.flow.format(problem=problem, part=part, log10_alpha=log10_alpha)
+        return self.paths.flow.format(problem=problem, part=part, log10_alpha=log10_alpha)
 
     def evaluation_store(self, problem: str, log10_alpha: str) -> str:
         part = self.problems[problem].part_of(log10_alpha)
-        return Paths.evaluation.format(problem=problem, part=part, log10_alpha=log10_alpha)
+        return self.paths.evaluation.format(problem=problem, part=part, log10_alpha=log10_alpha)
 
     def flow_dirs(self, problem: str, alphas) -> list[str]:
         """The sweep directories (job outputs) holding the flows of ``alphas``."""
         spec = self.problems[problem]
         parts = sorted({spec.part_of(a) for a in alphas})
-        return [Paths.flow_dir.format(problem=problem, part=p) for p in parts]
+        return [self.paths.flow_dir.format(problem=problem, part=p) for p in parts]
 
     def evaluation_dirs(self, problem: str) -> list[str]:
         spec = self.problems[problem]
         parts = sorted({spec.part_of(a) for a in spec.alphas})
-        return [Paths.evaluation_dir.format(problem=problem, part=p) for p in parts]
+        return [self.paths.evaluation_dir.format(problem=problem, part=p) for p in parts]
 
     def convergence_store(self, problem: str) -> str:
-        return Paths.convergence.format(problem=problem)
+        return self.paths.convergence.format(problem=problem)
 
     # ------------------------------------------------------------------ params
     def source_params(self, problem: str) -> dict:
@@ -374,9 +375,43 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
     }
     cfg["report_figures"] = {}
     cfg["studies"] = {"baselines": {"problems": [name]}}
+    cfg["data_name"] = name
     if validate is not None:
         validate(cfg)
     return cfg
+
+
+def data_run_paths(cfg: Mapping) -> Paths:
+    """The roots of a run: ``results/``, ``logs/``, ``benchmarks/``; for a run on a user's file
+    (``data=``) their ``data/<name>_<target>/`` subfolders, so that analyses of different files
+    or targets, and the paper's results, never share a file (and may run at once)."""
+    if cfg.get("data") is None:
+        return Paths()
+    key = cfg["data_name"]
+    if cfg.get("target") is not None:
+        key += "_" + re.sub(r"[^A-Za-z0-9_.-]", "_", str(cfg["target"]))
+    return Paths(
+        results=f"results/data/{key}", logs=f"logs/data/{key}", benchmarks=f"benchmarks/data/{key}"
+    )
+
+
+def check_data_run(cfg: Mapping, paths: Paths) -> None:
+    """Refuse a data run whose folder holds the analysis of another file (same name)."""
+    if cfg.get("data") is None:
+        return
+    name = cfg["data_name"]
+    meta = Path(paths.problem.format(problem=name)) / "zarr.json"
+    try:
+        attrs = json.loads(meta.read_text())["attributes"]
+        source = json.loads(attrs["provenance_params"])["source"]["data"]["path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no earlier analysis there (or not readable: the job will rewrite it)
+    if Path(source).resolve() != Path(cfg["data"]).resolve():
+        _fail(
+            "data_name",
+            f"{paths.results}/ holds the analysis of another file, {source!r}; set "
+            f"data_name=<another name> to keep both, or remove {paths.results}/ to replace it",
+        )
 
 
 # ---------------------------------------------------------------------------- resolution
@@ -570,6 +605,7 @@ def resolve(
     """
     check_config_files(config_files)
     cfg = apply_data_shortcut(plain(config), validate=validate)
+    paths = data_run_paths(cfg)
     table = _problem_table(cfg)
     report = _report_table(cfg, table)
     studies = _study_table(cfg, table)
@@ -591,6 +627,7 @@ def resolve(
             parts=_split(flow_alphas, per_job),
         )
     if check_data:
+        check_data_run(cfg, paths)
         check_problems(table, cfg, cache_dir=cache_dir)
         check_study_costs(table, studies, cfg, cache_dir=cache_dir)
     min_alphas = cfg["convergence"]["min_alphas"]
@@ -602,6 +639,7 @@ def resolve(
         convergence_problems=tuple(
             name for name, spec in problems.items() if len(spec.alphas) >= min_alphas
         ),
+        paths=paths,
     )
     from dln.pipeline.figures import resolve_figures
 
