@@ -506,11 +506,13 @@ def plot_sgd_study(ds, axes, *, log_inv_alpha: float | None = None) -> None:
     """Draw the study's three panels on ``axes`` (a sequence of three matplotlib Axes).
 
     1. Jump times against step size (log x), one marker series per batch size (median over
-       seeds), Algorithm 1's jump times as dashed reference lines.
-    2. The end point's l1 norm against batch size (one line per step, median over seeds), its
+       seeds, nudged sideways so that the batch sizes do not hide each other), Algorithm 1's
+       jump times as dashed reference lines; a log y axis when they span more than a decade.
+    2. The end point's l1 norm against batch size (one colour per step, median over seeds), its
        support size on a twin axis (dotted), the minimum-l1 norm as a reference line.
-    3. Effective scales ``kappa_i`` per coordinate for each batch size at the largest step that
-       did not diverge (median over seeds), 1 (gradient flow) as a reference line.
+    3. Effective scales ``kappa_i`` per coordinate for each batch size at the largest step at
+       which that batch size did not diverge (median over seeds), 1 (gradient flow) as a
+       reference line; a log y axis when some ``kappa_i`` exceeds 10.
 
     Parameters
     ----------
@@ -520,6 +522,18 @@ def plot_sgd_study(ds, axes, *, log_inv_alpha: float | None = None) -> None:
     log_inv_alpha : float, optional
         Which alpha to draw (default the smallest alpha, i.e. the largest ``log_inv_alpha``).
     """
+    from matplotlib import colormaps
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
+
+    from dln.plotstyle import legend_outside
+
+    def log_ticks(ax, values) -> None:  # major ticks of a log x axis at values, no minor labels
+        ax.set_xticks(list(values))
+        ax.set_xticklabels([f"{v:g}" for v in values])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
     if len(axes) != 3:
         raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
     lam = float(ds["log_inv_alpha"].max()) if log_inv_alpha is None else float(log_inv_alpha)
@@ -530,68 +544,116 @@ def plot_sgd_study(ds, axes, *, log_inv_alpha: float | None = None) -> None:
     batch_sizes = ds["batch_size"].values
     n_full = int(batch_sizes.max())
     alpha_txt = f"alpha = 1e{-lam / math.log(10):.0f}"
+    ref = {"color": "0.3", "ls": "--", "lw": 0.8}
+    small = "x-small"
 
     ax = axes[0]
-    for t in ds["limit_jump_time"].values:
-        ax.axhline(t, color="0.3", ls="--", lw=0.8)
+    limit_times = ds["limit_jump_time"].values
+    for t in limit_times:
+        ax.axhline(t, **ref)
     markers = "os^Dv<>"
+    nb = len(batch_sizes)
     for j, b in enumerate(batch_sizes):
         jt = med["jump_time"].sel(batch_size=b)
+        nudge = steps * 1.06 ** (j - (nb - 1) / 2)  # side by side on the log axis
         for k in range(jt.sizes["jump"]):
             ax.plot(
-                steps,
+                nudge,
                 jt.isel(jump=k).values,
                 marker=markers[j % len(markers)],
+                ms=4,
                 color=f"C{j}",
                 ls="-",
-                lw=0.8,
+                lw=0.7,
                 label=f"batch {int(b)}" + (" (full)" if b == n_full else "") if k == 0 else None,
             )
     ax.set_xscale("log")
+    log_ticks(ax, steps)
+    ax.tick_params(axis="x", labelrotation=45)
+    positive = limit_times[limit_times > 0]
+    if positive.size and positive.max() > 10 * positive.min():
+        ax.set_yscale("log")  # plain numbers at 1, 2, 5 x 10^k
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(_label(ds["step"]))
     ax.set_ylabel(_label(ds["jump_time"]))
-    ax.set_title(f"jump times vs step ({alpha_txt}); dashed: Algorithm 1")
-    ax.legend(fontsize="small")
+    ax.set_title(f"jump times vs step ({alpha_txt})", fontsize="medium")
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], **ref))
+    labels.append("Algorithm 1")
+    legend_outside(ax, handles=handles, labels=labels, fontsize=small)
 
     ax = axes[1]
-    ax.axhline(float(np.sum(np.abs(ds["l1_beta"].values))), color="0.3", ls="--", lw=0.8)
+    ax.axhline(float(np.sum(np.abs(ds["l1_beta"].values))), **ref)
     twin = ax.twinx()
+    cmap = colormaps["viridis"]
     for i, st in enumerate(steps):
+        color = cmap(0.9 * i / max(len(steps) - 1, 1))
         ax.plot(
             batch_sizes,
             med["end_l1_norm"].sel(step=st).values,
             "o-",
-            color=f"C{i}",
+            ms=4,
+            color=color,
             label=f"step {st:g}",
         )
-        twin.plot(batch_sizes, med["end_support"].sel(step=st).values, "s:", color=f"C{i}")
+        twin.plot(batch_sizes, med["end_support"].sel(step=st).values, "s:", ms=3, color=color)
     ax.set_xscale("log")
+    log_ticks(ax, batch_sizes)
+    twin.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for b in batch_sizes:  # a batch size with no run left at any step
+        if bool(sub["diverged"].sel(batch_size=b).all()):
+            ax.annotate(
+                "all runs\ndiverged",
+                (b, 0.05),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                ha="left",
+                fontsize=small,
+                color="0.3",
+            )
     ax.set_xlabel(_label(ds["batch_size"]))
-    ax.set_ylabel(_label(ds["end_l1_norm"]))
+    ax.set_ylabel(_label(ds["end_l1_norm"]) + " (solid)")
     twin.set_ylabel(_label(ds["end_support"]) + " (dotted)")
-    ax.set_title("end point: l1 norm (solid), support (dotted); dashed: min-l1")
-    ax.legend(fontsize="small")
+    ax.set_title(f"end point vs batch size ({alpha_txt})", fontsize="medium")
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], **ref))
+    labels.append("min-l1 norm")
+    ax.legend(handles, labels, fontsize=small)
 
     ax = axes[2]
-    ax.axhline(1.0, color="0.3", ls="--", lw=0.8)
-    ok = ~sub["diverged"].any(dim=("batch_size", "seed"))
-    stable = steps[ok.values]
-    if stable.size:
+    ax.axhline(1.0, **ref)
+    ok = ~sub["diverged"].all(dim="seed")  # (step, batch_size): some seed ran
+    feats = ds["feature"].values
+    drawn = 0
+    largest = 1.0
+    for j, b in enumerate(batch_sizes):
+        stable = steps[ok.sel(batch_size=b).values]
+        if not stable.size:
+            continue
         st = stable.max()
-        feats = ds["feature"].values
-        width = 0.8 / len(batch_sizes)
-        for j, b in enumerate(batch_sizes):
-            kappa = med["effective_scales"].sel(step=st, batch_size=b).values
-            ax.bar(
-                feats + (j - (len(batch_sizes) - 1) / 2) * width,
-                kappa,
-                width,
-                color=f"C{j}",
-                label=f"batch {int(b)}",
-            )
-        ax.set_title(f"effective scales at step {st:g} ({alpha_txt})")
-        ax.legend(fontsize="small")
+        kappa = med["effective_scales"].sel(step=st, batch_size=b).values
+        if np.isfinite(kappa).any():
+            largest = max(largest, float(np.nanmax(kappa)))
+        ax.plot(
+            feats,
+            kappa,
+            marker=markers[j % len(markers)],
+            ms=3,
+            lw=0.7,
+            color=f"C{j}",
+            label=f"batch {int(b)}, step {st:g}",
+        )
+        drawn += 1
+    if drawn:
+        if largest > 10:
+            ax.set_yscale("log")
+        ax.set_title(f"effective scales ({alpha_txt})", fontsize="medium")
+        legend_outside(ax, fontsize=small)
     else:
-        ax.set_title("effective scales: every step diverged")
+        ax.set_title("effective scales: every run diverged", fontsize="medium")
     ax.set_xlabel(_label(ds["feature"]))
     ax.set_ylabel(_label(ds["effective_scales"]))
