@@ -6,6 +6,7 @@ Writes the store and a table: one row per (alpha, direction), then one per scale
 """
 
 import logging
+import time
 
 import numpy as np
 
@@ -42,6 +43,7 @@ def main(
     max_saddles=None,
     rule: str = "run_initialisation_study",
 ) -> None:
+    from _helpers import progress_logger
     from _tables import write_csv
 
     prob = io.read_dataset(problem)
@@ -57,6 +59,7 @@ def main(
         num_times=num_times,
         rtol=rtol,
         max_saddles=max_saddles,
+        progress=progress_logger(log, time.perf_counter(), unit="flows and runs of Algorithm 1"),
     )
     ds = initialisation.to_dataset(
         study,

@@ -6,6 +6,7 @@ order and among the seeds. Writes the store and a table with one row per noise l
 """
 
 import logging
+import time
 
 import numpy as np
 
@@ -39,6 +40,7 @@ def main(
     max_saddles=None,
     rule: str = "run_noise_study",
 ) -> None:
+    from _helpers import progress_logger
     from _tables import write_csv
 
     prob = io.read_dataset(problem)
@@ -49,6 +51,7 @@ def main(
         n_seeds=n_seeds,
         seed=seed,
         max_saddles=max_saddles,
+        progress=progress_logger(log, time.perf_counter(), unit="runs of Algorithm 1"),
     )
     ds = noise.to_dataset(study, feature_names=prob["feature_name"].values, problem=problem_name)
     params = {

@@ -110,6 +110,7 @@ def initialisation_study(
     num_times: int = 400,
     rtol: float = 1e-6,
     max_saddles: int | None = None,
+    progress=None,
 ) -> InitialisationStudy:
     """Flows from random positive directions at several alphas, and weighted limits.
 
@@ -130,6 +131,10 @@ def initialisation_study(
     rtol : float
         Flow accuracy (``dln.flow.simulate_flow``).
     max_saddles : int, optional
+
+    progress : callable, optional
+        Called before each run as ``progress(done, total)`` (flows and runs of Algorithm 1 done and in all), for logs with an
+        estimate of the time left.
 
     Returns
     -------
@@ -168,6 +173,8 @@ def initialisation_study(
     flow_act = np.full((A, C, d), np.inf)
     for a, lam in enumerate(lams):
         for c in range(C):
+            if progress is not None:  # flows done, of alphas x directions (then K more)
+                progress(a * C + c, A * C + K)
             flow = simulate_flow(
                 X,
                 y,
@@ -195,6 +202,8 @@ def initialisation_study(
     w_dist = np.zeros(K)
     lam_max = float(lams.max())
     for j in range(K):
+        if progress is not None:
+            progress(A * C + j, A * C + K)
         res = saddle_jumps(X, y, scales=scales[j], max_saddles=max_saddles)
         lp = min_l1_solution(X, y, weights=scales[j])
         w_end[j] = res.betas[-1]

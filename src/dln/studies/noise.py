@@ -75,7 +75,14 @@ class NoiseStudy:
 
 
 def noise_study(
-    X, y, *, noise_levels, n_seeds: int, seed: int = 0, max_saddles: int | None = None
+    X,
+    y,
+    *,
+    noise_levels,
+    n_seeds: int,
+    seed: int = 0,
+    max_saddles: int | None = None,
+    progress=None,
 ) -> NoiseStudy:
     """Run Algorithm 1 on ``y + level * std(y) * eps`` for every level and noise seed.
 
@@ -91,6 +98,10 @@ def noise_study(
     seed : int, default 0
     max_saddles : int, optional
         Guard of Algorithm 1.
+
+    progress : callable, optional
+        Called before each run as ``progress(done, total)`` (runs of Algorithm 1 done and in all), for logs with an
+        estimate of the time left.
 
     Returns
     -------
@@ -115,6 +126,8 @@ def noise_study(
     runs = {}
     for i, level in enumerate(levels):
         for s in range(S):
+            if progress is not None:  # runs of Algorithm 1 done, of levels x seeds
+                progress(i * S + s, L * S)
             res = saddle_jumps(X, y + level * y_std * eps[s], max_saddles=max_saddles)
             runs[i, s] = res.times[1:]
             act[i, s] = activation_times(res.times, res.betas)
