@@ -133,8 +133,8 @@ def initialisation_study(
     max_saddles : int, optional
 
     progress : callable, optional
-        Called before each run as ``progress(done, total)`` (flows and runs of Algorithm 1 done and in all), for logs with an
-        estimate of the time left.
+        Called before each run as ``progress(done, total)``, counting flows and runs of
+        Algorithm 1, for logs with an estimate of the time left.
 
     Returns
     -------

@@ -100,8 +100,8 @@ def noise_study(
         Guard of Algorithm 1.
 
     progress : callable, optional
-        Called before each run as ``progress(done, total)`` (runs of Algorithm 1 done and in all), for logs with an
-        estimate of the time left.
+        Called before each run as ``progress(done, total)``, counting runs of Algorithm 1,
+        for logs with an estimate of the time left.
 
     Returns
     -------
