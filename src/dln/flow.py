@@ -59,6 +59,14 @@ DEFAULT_MAX_STEP_COUNT = 100_000
 _MAX_RTOL = 0.1
 # Root finding of the loss crossings on a step's interpolant to 4 eps, as solve_ivp's events.
 _EPS = np.finfo(np.float64).eps
+# Chebyshev points of the first kind on [-1, 1]: 13 points hold a polynomial of degree <= 12 (the
+# interpolants of Radau and LSODA) exactly. Their Vandermonde matrix V_ik = T_k(x_i) has
+# orthogonal columns (V^T V = diag(13, 13/2, ...)), so its inverse is a scaled transpose.
+_CHEB_NODES = np.cos(np.pi * (np.arange(13) + 0.5) / 13)
+_CHEB_INVERSE = np.cos(np.outer(np.arange(13), np.arccos(_CHEB_NODES))) * (2.0 / 13)
+_CHEB_INVERSE[0] /= 2.0
+# Steps whose end-of-step losses are evaluated together when locating the loss crossings.
+_LOSS_BATCH = 32
 # From this many features on, Radau gets the Jacobian as a sparse matrix that keeps only the
 # columns of coordinates with a non-negligible slope dbeta~/ds (the active ones, a few): a dense
 # d x d LU per step size change costs seconds at d = 2000, the sparse one milliseconds.
@@ -167,11 +175,23 @@ def _exponent(abs_s, lam, scales, two_log_c):
 
 
 def _beta(s, lam, scales, two_log_c):
-    """beta~(s) in log space (docs/theory.md); never forms alpha."""
+    """beta~(s) in log space (docs/theory.md); never forms alpha.
+
+    ``sign(s) exp(2 Lam (|s| - k) + 2 log c) (1 - exp(-4 Lam |s|)) / 2``, computed in place in
+    two buffers: it is half of the cost of the flow's right-hand side when d >> n.
+    """
     a = np.abs(s)
-    return (
-        np.sign(s) * np.exp(_exponent(a, lam, scales, two_log_c)) * (-np.expm1(-4.0 * lam * a)) / 2
-    )
+    e = a - scales
+    e *= 2.0 * lam
+    if two_log_c is not None:
+        e += two_log_c
+    np.minimum(e, _MAX_EXPONENT, out=e)
+    np.exp(e, out=e)
+    a *= -4.0 * lam
+    np.expm1(a, out=a)
+    e *= a
+    e *= -0.5
+    return np.copysign(e, s, out=e)
 
 
 def _beta_and_slope(s, lam, scales, two_log_c):
@@ -185,14 +205,26 @@ def _beta_and_slope(s, lam, scales, two_log_c):
 
 
 def _weights(s, lam, scales, log_c):
-    """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space."""
+    """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space.
+
+    With ``m = expm1(-2 Lam |s|)``: ``u = big (2 + m) / 2`` and ``v = -sign(s) big m / 2``, where
+    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place.
+    """
     a = np.abs(s)
-    e = 0.5 * math.log(2.0) + lam * (a - scales) + log_c
-    big = np.exp(np.minimum(e, _MAX_EXPONENT))
-    small = np.exp(-2.0 * lam * a)
-    u = big * (1.0 + small) / 2
-    v = np.sign(s) * big * (-np.expm1(-2.0 * lam * a)) / 2
-    return u, v
+    big = a - scales
+    big *= lam
+    big += 0.5 * math.log(2.0) + log_c
+    np.minimum(big, _MAX_EXPONENT, out=big)
+    np.exp(big, out=big)
+    a *= -2.0 * lam
+    m = np.expm1(a, out=a)
+    u = m + 2.0
+    u *= big
+    u *= 0.5
+    v = m
+    v *= big
+    v *= -0.5
+    return u, np.copysign(v, s, out=v)
 
 
 def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.ndarray:
@@ -299,7 +331,7 @@ class _RowProblem(_Problem):
     ``s(t) = X^T mu(t)`` exactly (docs/theory.md), with n unknowns instead of d. The Jacobian
     ``-X diag(dbeta~/ds) X^T / n`` is a dense n x n matrix built from the columns of
     non-negligible slope only; ``G`` (d x d) is never formed. The right-hand side is ``-1/n``
-    times the residual, so the loss at the last evaluated state comes for free.
+    times the residual.
     """
 
     def __init__(self, X, y, lam, scales, two_log_c):
@@ -311,16 +343,13 @@ class _RowProblem(_Problem):
         self.scales = scales
         self.two_log_c = two_log_c
         self._col_sq = np.einsum("ij,ij->j", X, X) / n  # ||x_j||^2 / n = G_jj
-        self._last = None  # (t, state, rhs) of the last evaluation
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
         beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
-        f = (self.y - self.X @ beta) / self.n
-        self._last = (t, mu, f)
-        return f
+        return (self.y - self.X @ beta) / self.n
 
     def jac(self, t, mu):
         _, slope = _beta_and_slope(mu @ self.X, self.lam, self.scales, self.two_log_c)
@@ -329,10 +358,6 @@ class _RowProblem(_Problem):
         return (XA * (-slope[keep] / self.n)) @ XA.T
 
     def loss(self, t, mu):
-        last = self._last
-        if last is not None and last[0] == t and last[1] is mu:  # the solver's last call
-            f = last[2]
-            return 0.5 * self.n * float(f @ f)
         return super().loss(t, self.s_of(mu))
 
 
@@ -515,18 +540,15 @@ def _march(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_
     """Step a scipy solver from 0 to ``t[-1]``; states on ``t`` and first loss crossings.
 
     What :func:`scipy.integrate.solve_ivp` does with ``t_eval`` and non-terminal events of
-    direction -1 (same interpolants, same ``brentq`` root finding), but with all the loss
-    levels handled by one loss evaluation per step, which the row-space form gets for free
-    from the right-hand side: solve_ivp would call one Python event function per level.
+    direction -1 (same interpolants, same ``brentq`` root finding), with the loss levels
+    handled together by :class:`_Crossings` instead of one Python event function per level.
     """
     solver_class = {"Radau": Radau, "LSODA": LSODA}[method]
     solver = solver_class(
         problem.rhs, 0.0, state0, float(t[-1]), rtol=_S_RTOL, atol=atol, jac=problem.jac
     )
     states = np.empty((t.size, state0.size))
-    found = np.full(levels.shape, np.nan)
-    pending = np.flatnonzero(levels < loss0)
-    loss_old = loss0
+    crossings = _Crossings(problem, levels, loss0)
     i_eval = 0
     n_steps = 0
     while solver.status == "running":
@@ -537,38 +559,101 @@ def _march(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_
         if solver.status == "failed":
             _fail(method, problem, beta_rtol, solver.t, t, n_steps, str(message))
         n_steps += 1
-        t_old, t_new = solver.t_old, solver.t
         interpolant = None
-        i_new = int(np.searchsorted(t, t_new, side="right"))
+        i_new = int(np.searchsorted(t, solver.t, side="right"))
         if i_new > i_eval:
             interpolant = solver.dense_output()
             states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
             i_eval = i_new
-        if pending.size:
-            loss_new = problem.loss(t_new, solver.y)
-            g_old, g_new = loss_old - levels[pending], loss_new - levels[pending]
-            hit = (g_old >= 0) & (g_new <= 0)
-            if hit.any():
-                if interpolant is None:
-                    interpolant = solver.dense_output()
-                for i in pending[hit]:
-                    found[i] = _crossing(problem, interpolant, levels[i], t_old, t_new)
-                pending = pending[~hit]
-            loss_old = loss_new
+        if crossings.pending.size:
+            if interpolant is None:
+                interpolant = solver.dense_output()
+            crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+    crossings.flush()
     if i_eval < t.size:  # pragma: no cover - the solver stops at t[-1]
         _fail(method, problem, beta_rtol, solver.t, t, n_steps, "stopped before the last time")
-    return states, found, (int(solver.nfev), int(solver.njev), int(solver.nlu), n_steps)
+    stats = (int(solver.nfev), int(solver.njev), int(solver.nlu), n_steps)
+    return states, crossings.found, stats
+
+
+class _Crossings:
+    """First downward crossings of the loss levels, located step by step as solve_ivp would.
+
+    The loss at the end of each step is needed to see which levels a step crosses. Those losses
+    are evaluated for ``_LOSS_BATCH`` steps at a time: one product with the stacked states reads
+    ``X`` once, where a matrix-vector product per step would read it every time (the flow's
+    cost is dominated by reading ``X`` when d >> n). A level crossed within a step is then
+    located by ``brentq`` on the step's interpolant, to 4 eps as solve_ivp's events are.
+    """
+
+    def __init__(self, problem, levels, loss0):
+        self.problem = problem
+        self.levels = levels
+        self.found = np.full(levels.shape, np.nan)
+        self.pending = np.flatnonzero(levels < loss0)
+        self.loss_old = loss0
+        self._steps = []
+
+    def add(self, t_old, t_new, y_new, interpolant):
+        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))
+        if len(self._steps) >= _LOSS_BATCH:
+            self.flush()
+
+    def flush(self):
+        if not self._steps:
+            return
+        problem = self.problem
+        ends = np.array([step[2] for step in self._steps])
+        beta = _beta(problem.s_of(ends), problem.lam, problem.scales, problem.two_log_c)
+        losses = problem.loss_of_beta(beta)
+        for (t_old, t_new, _, interpolant), loss_new in zip(self._steps, losses, strict=True):
+            if not self.pending.size:
+                break
+            levels = self.levels[self.pending]
+            hit = (self.loss_old >= levels) & (loss_new <= levels)
+            for i in self.pending[hit]:
+                self.found[i] = _crossing(problem, interpolant, self.levels[i], t_old, t_new)
+            self.pending = self.pending[~hit]
+            self.loss_old = loss_new
+        self._steps = []
 
 
 def _crossing(problem, interpolant, level, t_old, t_new):
-    """Time in [t_old, t_new] where the loss on the step's interpolant equals ``level``."""
-    return brentq(
-        lambda tau: problem.loss(tau, interpolant(tau)) - level,
-        t_old,
-        t_new,
-        xtol=4 * _EPS,
-        rtol=4 * _EPS,
-    )
+    """Time in [t_old, t_new] where the loss on the step's interpolant equals ``level``.
+
+    The interpolants of Radau (degree 3) and LSODA (degree <= 12) are polynomials in time, so
+    ``s = X^T mu`` along the step is the polynomial through its values at 13 Chebyshev points
+    (one product with ``X`` for all of them); each ``brentq`` iteration then evaluates that
+    polynomial instead of multiplying by ``X`` again.
+    """
+    coef = _chebyshev_coefficients(problem, interpolant, t_old, t_new)
+    half, mid = (t_new - t_old) / 2, (t_new + t_old) / 2
+
+    def excess(tau):
+        x = min(max((tau - mid) / half, -1.0), 1.0)
+        s = _chebyshev_basis(x) @ coef
+        return (
+            float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
+            - level
+        )
+
+    return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)
+
+
+def _chebyshev_basis(x):
+    """``T_0(x), ..., T_{m-1}(x)`` for m = ``_CHEB_NODES.size``."""
+    basis = np.empty(_CHEB_NODES.size)
+    basis[0], basis[1] = 1.0, x
+    for k in range(2, basis.size):
+        basis[k] = 2.0 * x * basis[k - 1] - basis[k - 2]
+    return basis
+
+
+def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
+    """Chebyshev coefficients on [t_old, t_new] of ``s`` along a step's interpolant."""
+    taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * _CHEB_NODES
+    s_nodes = problem.s_of(interpolant(taus).T)
+    return _CHEB_INVERSE @ s_nodes
 
 
 def _fail(method, problem, rtol, t_reached, t, n_steps, reason):
