@@ -14,10 +14,23 @@ variable ``s(t) = -int_0^t grad L(beta~(r)) dr`` (docs/theory.md)::
 with ``G = X^T X / n``, ``b = X^T y / n``, per-coordinate scales ``k_i`` (initialisation
 ``alpha^{k_i}``, default 1) and positive directions ``c_i`` (initialisation ``sqrt(2) alpha c_i``,
 default 1). The system is stiff (Jacobian ``-G diag(dbeta~/ds)``) and is integrated with an implicit
-scipy solver (Radau by default) with the analytic Jacobian. From 200 features on, Radau gets it
-as a sparse matrix holding only the columns of non-negligible slope (the active coordinates), so
-that its LU factorisations cost O(d k) instead of O(d^3); the right-hand side uses
-``X^T (X beta) / n`` instead of ``G beta`` when ``2 n < d``.
+scipy solver (Radau by default) with the analytic Jacobian.
+
+Two forms of the same flow. ``s(0) = 0`` and ``ds/dt = X^T (y - X beta~) / n`` lie in the row space
+of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu)) / n`` (scales and
+directions included). When ``d > n`` the flow is integrated in ``mu``: n unknowns, an n x n
+Jacobian ``-X diag(dbeta~/ds) X^T / n`` built from the columns of non-negligible slope, and
+``G`` (d x d) never formed, so a step costs O(n d) instead of the O(d^3) of a dense d x d LU
+(benchmarks/bench_flow_scale.py). When ``n >= d`` it is integrated in ``s`` (from 200 features on
+Radau then gets the Jacobian as a sparse matrix of the active columns). The tolerance on ``mu``
+is translated so that each coordinate of ``s``, hence of ``beta``, is held to the same accuracy
+(``_row_space_atol``; tests/unit/test_flow_forms.py compares the two forms).
+
+The solver is stepped here rather than through ``solve_ivp``: the requested times are read off
+the solver's interpolants and the first downward crossing of each loss level is located by
+``brentq`` on them, as ``solve_ivp``'s events would, but all levels share one loss evaluation
+per step (batched) instead of one Python event call per level and step. If the solver fails
+(other than by exceeding ``max_step_count``), the other implicit solver is tried once.
 
 Why the cost does not depend on alpha: in the rescaled variables ``z = 2 Lam (s - k)`` (the log of
 ``|beta|``) and ``tau = Lam t`` the equations ``dz/dtau = 2 (b - G e^z)`` do not contain ``Lam``
@@ -78,6 +91,8 @@ _JAC_DROP = 1e-9
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
+# When one of them fails (not by exceeding max_step_count), the other is tried once.
+_FALLBACK = {"Radau": "LSODA", "LSODA": "Radau"}
 
 
 class FlowSolverError(RuntimeError):
@@ -400,7 +415,8 @@ def simulate_flow(
     """Integrate the finite-alpha gradient flow of ``beta = u * v`` in accelerated time.
 
     Solves ``ds/dt = b - G beta~(s)``, ``s(0) = 0`` (docs/theory.md) with an implicit stiff
-    solver and the analytic Jacobian ``-G diag(dbeta~/ds)``; ``beta~`` is evaluated in log space,
+    solver and the analytic Jacobian; when ``n_features > n_samples`` in the row space of ``X``
+    (``s = X^T mu``, n unknowns, see the module docstring). ``beta~`` is evaluated in log space,
     so alpha (the initialisation scale) is never formed.
 
     Parameters
@@ -427,8 +443,11 @@ def simulate_flow(
         Loss values whose first downward crossing times are located with solve_ivp events (the
         jump times are measured where the loss crosses the midpoint of two plateau losses).
     method : {"Radau", "LSODA"}
-        Implicit solver of :func:`scipy.integrate.solve_ivp` (LSODA switches to a non-stiff
-        method where it can and is often several times faster in wall time).
+        Implicit solver of :mod:`scipy.integrate` (LSODA switches to a non-stiff method where it
+        can and is often several times faster in wall time, but its global error at a given
+        ``rtol`` is several times larger than Radau's). If it fails other than by exceeding
+        ``max_step_count``, the other one is tried once; ``FlowResult.method`` and ``message``
+        then say so.
     max_step_count : int
         Maximum number of accepted steps before :class:`FlowSolverError` is raised.
 
@@ -475,32 +494,48 @@ def simulate_flow(
     return _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_step_count)
 
 
-def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_step_count):
+def _make_problem(X, y, lam, k, two_log_c, rtol, method):
+    """The form to integrate (row space when d > n), its initial state and absolute tolerance."""
     n, d = X.shape
     atol_s = rtol / (2.0 * lam)
     if _use_row_space(n, d):
-        problem = _RowProblem(X, y, lam, k, two_log_c)
-        state0, atol = np.zeros(n), _row_space_atol(X, atol_s)
-    else:
-        sparse_jac = method == "Radau" and d >= _SPARSE_JAC_MIN_FEATURES
-        problem = _Problem(X, y, lam, k, two_log_c, sparse_jac=sparse_jac)
-        state0, atol = np.zeros(d), atol_s
+        return _RowProblem(X, y, lam, k, two_log_c), np.zeros(n), _row_space_atol(X, atol_s)
+    sparse_jac = method == "Radau" and d >= _SPARSE_JAC_MIN_FEATURES
+    return _Problem(X, y, lam, k, two_log_c, sparse_jac=sparse_jac), np.zeros(d), atol_s
+
+
+def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_step_count):
+    n, d = X.shape
+    problem, state0, atol = _make_problem(X, y, lam, k, two_log_c, rtol, method)
     loss0 = float(problem.loss_of_beta(np.zeros(d)))
     crossing_times = np.full(levels.shape, np.nan)
     crossing_times[levels >= loss0] = 0.0
 
     if t[-1] > 0:
-        # Newton trial states far from the solution may still overflow inside the solver's
-        # norms; the solver rejects them (and reports a failure through its status).
-        with np.errstate(over="ignore", invalid="ignore"):
-            states, found, stats = _march(
-                problem, state0, t, levels, loss0, method, atol, rtol, max_step_count
-            )
+        args = (t, levels, loss0, method, atol, rtol, max_step_count)
+        message = "The solver successfully reached the end of the integration interval."
+        try:
+            states, found, stats = _march(problem, state0, *args)
+        except FlowSolverError as error:
+            if error.solver_message.startswith("exceeded max_step_count"):
+                raise
+            # The other implicit solver, once: Radau and LSODA fail in different places.
+            other = _FALLBACK[method]
+            problem, state0, atol = _make_problem(X, y, lam, k, two_log_c, rtol, other)
+            args = (t, levels, loss0, other, atol, rtol, max_step_count)
+            try:
+                states, found, stats = _march(problem, state0, *args)
+            except FlowSolverError:
+                raise error from None
+            if not np.all(np.isfinite(states)):
+                raise error from None
+            message = f"{method} failed ({error.solver_message}); {other} reached the end."
+            method = other
         crossing_times[np.isfinite(found)] = found[np.isfinite(found)]
         s_grid = problem.s_of(states)
         s_grid[t == 0.0] = 0.0  # exactly the initial state
         nfev, njev, nlu, n_steps = stats
-        status, message = 0, "The solver successfully reached the end of the integration interval."
+        status = 0
     else:  # t == [0]: nothing to integrate
         s_grid = np.zeros((1, d))
         nfev = njev = nlu = n_steps = 0
@@ -542,7 +577,16 @@ def _march(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_
     What :func:`scipy.integrate.solve_ivp` does with ``t_eval`` and non-terminal events of
     direction -1 (same interpolants, same ``brentq`` root finding), with the loss levels
     handled together by :class:`_Crossings` instead of one Python event function per level.
+    Newton trial states far from the solution may overflow inside the solver's norms; the
+    solver rejects them (and reports a failure through its status).
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _march_steps(
+            problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count
+        )
+
+
+def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count):
     solver_class = {"Radau": Radau, "LSODA": LSODA}[method]
     solver = solver_class(
         problem.rhs, 0.0, state0, float(t[-1]), rtol=_S_RTOL, atol=atol, jac=problem.jac
