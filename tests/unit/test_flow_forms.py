@@ -7,7 +7,7 @@ scale; Lam = log(1/alpha)).
 
 Metric: ``2 Lam |s_mu - s_s|``, the relative difference of every coordinate of beta
 (``beta_i ~ exp(2 Lam |s_i|)``), at every returned time. Each form holds its local error to
-rtol; their global errors are a few rtol (measured: at most 3.9 rtol apart over these cases),
+rtol; their global errors are a few rtol (measured: at most 4.6 rtol apart over these cases),
 so the stated agreement is 10 rtol.
 """
 
@@ -107,7 +107,9 @@ def test_row_space_never_forms_the_gram_matrix(monkeypatch):
 
 def test_row_space_tolerance_translation():
     """atol on mu is atol on s over the largest column norm (an error e in mu moves s_i by
-    x_i^T e <= ||x_i|| ||e||)."""
+    x_i^T e <= ||x_i|| ||e||), with a safety factor."""
     X = np.array([[3.0, 0.0, 1.0], [4.0, 1.0, 0.0]])
-    assert dln_flow._row_space_atol(X, 1e-9) == pytest.approx(1e-9 / 5.0)
+    margin = dln_flow._ROW_SPACE_ATOL_MARGIN
+    assert 0 < margin <= 1
+    assert dln_flow._row_space_atol(X, 1e-9) == pytest.approx(margin * 1e-9 / 5.0)
     assert dln_flow._row_space_atol(np.zeros((2, 3)), 1e-9) == 1e-9
