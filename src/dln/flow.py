@@ -18,13 +18,14 @@ scipy solver (Radau by default) with the analytic Jacobian.
 
 Two forms of the same flow. ``s(0) = 0`` and ``ds/dt = X^T (y - X beta~) / n`` lie in the row space
 of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu)) / n`` (scales and
-directions included). When ``d > n`` the flow is integrated in ``mu``: n unknowns, an n x n
-Jacobian ``-X diag(dbeta~/ds) X^T / n`` built from the columns of non-negligible slope, and
-``G`` (d x d) never formed, so a step costs O(n d) instead of the O(d^3) of a dense d x d LU
-(benchmarks/bench_flow_scale.py). When ``n >= d`` it is integrated in ``s`` (from 200 features on
-Radau then gets the Jacobian as a sparse matrix of the active columns). The tolerance on ``mu``
-is translated so that each coordinate of ``s``, hence of ``beta``, is held to the same accuracy
-(``_row_space_atol``; tests/unit/test_flow_forms.py compares the two forms).
+directions included). When ``d > n`` (and ``d >= 200``; below that the s form is as fast) the
+flow is integrated in ``mu``: n unknowns, an n x n Jacobian ``-X diag(dbeta~/ds) X^T / n`` built
+from the columns of non-negligible slope, and ``G`` (d x d) never formed, so a step costs
+O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py). Otherwise it
+is integrated in ``s`` (from 200 features on Radau then gets the Jacobian as a sparse matrix of
+the active columns). The tolerance on ``mu`` is translated so that each coordinate of ``s``,
+hence of ``beta``, is held to the same accuracy (``_row_space_atol``;
+tests/unit/test_flow_forms.py compares the two forms).
 
 The solver is stepped here rather than through ``solve_ivp``: the requested times are read off
 the solver's interpolants and the first downward crossing of each loss level is located by
@@ -91,6 +92,8 @@ _JAC_DROP = 1e-9
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
+# The row-space form is used from this many features on (when d > n), see _use_row_space.
+_ROW_SPACE_MIN_FEATURES = 200
 # Safety factor on the tolerance of the row-space form, see _row_space_atol (measured).
 _ROW_SPACE_ATOL_MARGIN = 0.5
 # When one of them fails (not by exceeding max_step_count), the other is tried once.
@@ -379,9 +382,13 @@ class _RowProblem(_Problem):
 
 
 def _use_row_space(n_samples: int, n_features: int) -> bool:
-    """Integrate in mu (n unknowns) rather than s (d unknowns): when d > n (see the benchmark
-    benchmarks/bench_flow_scale.py)."""
-    return n_features > n_samples
+    """Integrate in mu (n unknowns) rather than s (d unknowns)?
+
+    When d > n and d >= ``_ROW_SPACE_MIN_FEATURES``: below that the s form is as fast or faster
+    (its steps are cheap and it takes fewer of them), measured with both solvers on random
+    problems from 5 x 7 to 60 x 200 (benchmarks/bench_flow_scale.py times the paper's).
+    """
+    return n_features > n_samples and n_features >= _ROW_SPACE_MIN_FEATURES
 
 
 def _row_space_atol(X, atol_s):
@@ -418,7 +425,8 @@ def simulate_flow(
     """Integrate the finite-alpha gradient flow of ``beta = u * v`` in accelerated time.
 
     Solves ``ds/dt = b - G beta~(s)``, ``s(0) = 0`` (docs/theory.md) with an implicit stiff
-    solver and the analytic Jacobian; when ``n_features > n_samples`` in the row space of ``X``
+    solver and the analytic Jacobian; when ``n_features > n_samples`` (and ``n_features >= 200``)
+    in the row space of ``X``
     (``s = X^T mu``, n unknowns, see the module docstring). ``beta~`` is evaluated in log space,
     so alpha (the initialisation scale) is never formed.
 

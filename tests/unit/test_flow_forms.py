@@ -1,9 +1,9 @@
 """The flow integrated in the row space (mu, n unknowns) against the dual form (s, d unknowns).
 
 ``s(t) = X^T mu(t)`` exactly, so both forms integrate the same trajectory; dln.flow picks the
-row space when d > n. Here both are forced on the same problems, with d/n from 1/4 to 40,
-per-coordinate scales and directions, at alpha = 1e-10 and 1e-100 (alpha is the initialisation
-scale; Lam = log(1/alpha)).
+row space when d > n and d >= 200. Here both are forced on the same problems, with d/n from 1/4
+to 40, per-coordinate scales and directions, at alpha = 1e-10 and 1e-100 (alpha is the
+initialisation scale; Lam = log(1/alpha)).
 
 Metric: ``2 Lam |s_mu - s_s|``, the relative difference of every coordinate of beta
 (``beta_i ~ exp(2 Lam |s_i|)``), at every returned time. Each form holds its local error to
@@ -84,8 +84,9 @@ def test_row_space_and_dual_forms_agree(monkeypatch, n, d, log10_alpha):
 
 
 def test_default_form_is_the_row_space_when_wide(monkeypatch):
-    """d > n integrates n unknowns: the Jacobian handed to the solver is n x n."""
-    X, y, _, _ = _problem(0, 5, 60)
+    """d > n (from 200 features on) integrates n unknowns: the solver's Jacobian is n x n."""
+    assert not dln_flow._use_row_space(5, 150) and not dln_flow._use_row_space(300, 250)
+    X, y, _, _ = _problem(0, 5, 250)
     shapes = []
     original = dln_flow._RowProblem.jac
 
