@@ -692,7 +692,10 @@ def _crossing(problem, interpolant, level, t_old, t_new):
             - level
         )
 
-    return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)
+    try:
+        return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)
+    except ValueError:  # no sign change: the level is within rounding of an end of the step
+        return t_old if abs(excess(t_old)) <= abs(excess(t_new)) else t_new
 
 
 def _chebyshev_basis(x):

@@ -447,3 +447,17 @@ def test_impossible_tolerance_is_rejected():
         simulate_flow(X, y, log_inv_alpha=100.0, t=[0.0, 3.0], rtol=1e-30)
     with pytest.raises(ValueError, match="rtol"):
         simulate_flow(X, y, log_inv_alpha=1e5, t=[0.0, 3.0], rtol=1e-9)
+
+
+def test_crossing_within_rounding_of_a_step_end_returns_that_end():
+    # The loss on a step's interpolant may miss a level by rounding at the ends: no sign change
+    # for brentq, and the crossing is the end nearest to the level.
+    X, y = _random_problem(0, 4, 6)
+    problem = dln_flow._RowProblem(X, y, 23.0, np.ones(6), None)
+    mu = np.full(4, 0.01)
+
+    def constant(tau):
+        return np.multiply.outer(mu, np.ones_like(tau))
+
+    level = problem.loss(0.0, mu) * (1 - 1e-15)
+    assert dln_flow._crossing(problem, constant, level, 1.0, 2.0) == 1.0
