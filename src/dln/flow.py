@@ -14,10 +14,24 @@ variable ``s(t) = -int_0^t grad L(beta~(r)) dr`` (docs/theory.md)::
 with ``G = X^T X / n``, ``b = X^T y / n``, per-coordinate scales ``k_i`` (initialisation
 ``alpha^{k_i}``, default 1) and positive directions ``c_i`` (initialisation ``sqrt(2) alpha c_i``,
 default 1). The system is stiff (Jacobian ``-G diag(dbeta~/ds)``) and is integrated with an implicit
-scipy solver (Radau by default) with the analytic Jacobian. From 200 features on, Radau gets it
-as a sparse matrix holding only the columns of non-negligible slope (the active coordinates), so
-that its LU factorisations cost O(d k) instead of O(d^3); the right-hand side uses
-``X^T (X beta) / n`` instead of ``G beta`` when ``2 n < d``.
+scipy solver (Radau by default) with the analytic Jacobian.
+
+Two forms of the same flow. ``s(0) = 0`` and ``ds/dt = X^T (y - X beta~) / n`` lie in the row space
+of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu)) / n`` (scales and
+directions included). When ``d > n`` (and ``d >= 200``; below that the s form is as fast) the
+flow is integrated in ``mu``: n unknowns, an n x n Jacobian ``-X diag(dbeta~/ds) X^T / n`` built
+from the columns of non-negligible slope, and ``G`` (d x d) never formed, so a step costs
+O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py). Otherwise it
+is integrated in ``s`` (from 200 features on Radau then gets the Jacobian as a sparse matrix of
+the active columns). The tolerance on ``mu`` is translated so that each coordinate of ``s``,
+hence of ``beta``, is held to the same accuracy (``_row_space_atol``;
+tests/unit/test_flow_forms.py compares the two forms).
+
+The solver is stepped here rather than through ``solve_ivp``: the requested times are read off
+the solver's interpolants and the first downward crossing of each loss level is located by
+``brentq`` on them, as ``solve_ivp``'s events would, but all levels share one loss evaluation
+per step (batched) instead of one Python event call per level and step. If the solver fails
+(other than by exceeding ``max_step_count``), the other implicit solver is tried once.
 
 Why the cost does not depend on alpha: in the rescaled variables ``z = 2 Lam (s - k)`` (the log of
 ``|beta|``) and ``tau = Lam t`` the equations ``dz/dtau = 2 (b - G e^z)`` do not contain ``Lam``
@@ -35,7 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.integrate import solve_ivp
+from scipy.integrate import LSODA, Radau
+from scipy.optimize import brentq
 
 from dln._validation import check_array, check_loss_levels, check_positive, check_scales, check_X_y
 
@@ -56,6 +71,16 @@ _LOG_TINY = math.log(np.finfo(np.float64).tiny)
 DEFAULT_MAX_STEP_COUNT = 100_000
 # Largest allowed rtol: the tolerance is a relative accuracy in beta and must be < 1.
 _MAX_RTOL = 0.1
+# Root finding of the loss crossings on a step's interpolant to 4 eps, as solve_ivp's events.
+_EPS = np.finfo(np.float64).eps
+# Chebyshev points of the first kind on [-1, 1]: 13 points hold a polynomial of degree <= 12 (the
+# interpolants of Radau and LSODA) exactly. Their Vandermonde matrix V_ik = T_k(x_i) has
+# orthogonal columns (V^T V = diag(13, 13/2, ...)), so its inverse is a scaled transpose.
+_CHEB_NODES = np.cos(np.pi * (np.arange(13) + 0.5) / 13)
+_CHEB_INVERSE = np.cos(np.outer(np.arange(13), np.arccos(_CHEB_NODES))) * (2.0 / 13)
+_CHEB_INVERSE[0] /= 2.0
+# Steps whose end-of-step losses are evaluated together when locating the loss crossings.
+_LOSS_BATCH = 32
 # From this many features on, Radau gets the Jacobian as a sparse matrix that keeps only the
 # columns of coordinates with a non-negligible slope dbeta~/ds (the active ones, a few): a dense
 # d x d LU per step size change costs seconds at d = 2000, the sparse one milliseconds.
@@ -67,6 +92,12 @@ _JAC_DROP = 1e-9
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
+# The row-space form is used from this many features on (when d > n), see _use_row_space.
+_ROW_SPACE_MIN_FEATURES = 200
+# Safety factor on the tolerance of the row-space form, see _row_space_atol (measured).
+_ROW_SPACE_ATOL_MARGIN = 0.5
+# When one of them fails (not by exceeding max_step_count), the other is tried once.
+_FALLBACK = {"Radau": "LSODA", "LSODA": "Radau"}
 
 
 class FlowSolverError(RuntimeError):
@@ -164,11 +195,23 @@ def _exponent(abs_s, lam, scales, two_log_c):
 
 
 def _beta(s, lam, scales, two_log_c):
-    """beta~(s) in log space (docs/theory.md); never forms alpha."""
+    """beta~(s) in log space (docs/theory.md); never forms alpha.
+
+    ``sign(s) exp(2 Lam (|s| - k) + 2 log c) (1 - exp(-4 Lam |s|)) / 2``, computed in place in
+    two buffers: it is half of the cost of the flow's right-hand side when d >> n.
+    """
     a = np.abs(s)
-    return (
-        np.sign(s) * np.exp(_exponent(a, lam, scales, two_log_c)) * (-np.expm1(-4.0 * lam * a)) / 2
-    )
+    e = a - scales
+    e *= 2.0 * lam
+    if two_log_c is not None:
+        e += two_log_c
+    np.minimum(e, _MAX_EXPONENT, out=e)
+    np.exp(e, out=e)
+    a *= -4.0 * lam
+    np.expm1(a, out=a)
+    e *= a
+    e *= -0.5
+    return np.copysign(e, s, out=e)
 
 
 def _beta_and_slope(s, lam, scales, two_log_c):
@@ -182,14 +225,26 @@ def _beta_and_slope(s, lam, scales, two_log_c):
 
 
 def _weights(s, lam, scales, log_c):
-    """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space."""
+    """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space.
+
+    With ``m = expm1(-2 Lam |s|)``: ``u = big (2 + m) / 2`` and ``v = -sign(s) big m / 2``, where
+    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place.
+    """
     a = np.abs(s)
-    e = 0.5 * math.log(2.0) + lam * (a - scales) + log_c
-    big = np.exp(np.minimum(e, _MAX_EXPONENT))
-    small = np.exp(-2.0 * lam * a)
-    u = big * (1.0 + small) / 2
-    v = np.sign(s) * big * (-np.expm1(-2.0 * lam * a)) / 2
-    return u, v
+    big = a - scales
+    big *= lam
+    big += 0.5 * math.log(2.0) + log_c
+    np.minimum(big, _MAX_EXPONENT, out=big)
+    np.exp(big, out=big)
+    a *= -2.0 * lam
+    m = np.expm1(a, out=a)
+    u = m + 2.0
+    u *= big
+    u *= 0.5
+    v = m
+    v *= big
+    v *= -0.5
+    return u, np.copysign(v, s, out=v)
 
 
 def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.ndarray:
@@ -238,7 +293,10 @@ def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.nda
 
 
 class _Problem:
-    """Right-hand side, Jacobian and loss of ds/dt = b - G beta~(s) for one data set."""
+    """Right-hand side, Jacobian and loss of ds/dt = b - G beta~(s) (the dual form).
+
+    The state is ``s`` itself (d unknowns); used when ``n_samples >= n_features``.
+    """
 
     def __init__(self, X, y, lam, scales, two_log_c, sparse_jac=False):
         n, d = X.shape
@@ -254,9 +312,10 @@ class _Problem:
         self.use_x_products = 2 * n < d
         self.sparse_jac = sparse_jac
         self._col_max = np.max(np.abs(self.G), axis=0)
-        self._loss_cache_t = None
-        self._loss_cache_s = None
-        self._loss_cache_value = None
+
+    def s_of(self, state):
+        """The dual variable of a state (or of a stack of states, shape (m, d))."""
+        return state
 
     def rhs(self, t, s):
         beta = _beta(s, self.lam, self.scales, self.two_log_c)
@@ -282,68 +341,72 @@ class _Problem:
         return np.sum(r * r, axis=-1) / (2 * self.n)
 
     def loss(self, t, s):
-        # The level events all evaluate the loss at the same (t, s): compute it once.
-        if (
-            self._loss_cache_t == t
-            and self._loss_cache_s is not None
-            and np.array_equal(self._loss_cache_s, s)
-        ):
-            return self._loss_cache_value
-        value = float(self.loss_of_beta(_beta(s, self.lam, self.scales, self.two_log_c)))
-        self._loss_cache_t = t
-        self._loss_cache_s = np.array(s, copy=True)
-        self._loss_cache_value = value
-        return value
+        return float(self.loss_of_beta(_beta(s, self.lam, self.scales, self.two_log_c)))
 
 
-class _LevelEvent:
-    """solve_ivp event: L(beta~(s)) - level, triggered on downward crossings."""
+class _RowProblem(_Problem):
+    """The same flow in the row space of X: s = X^T mu, dmu/dt = (y - X beta~(X^T mu)) / n.
 
-    terminal = False
-    direction = -1.0
-
-    def __init__(self, problem: _Problem, level: float):
-        self.problem = problem
-        self.level = level
-
-    def __call__(self, t, s):
-        return self.problem.loss(t, s) - self.level
-
-
-class _StepCounter:
-    """solve_ivp event called once at t0 and once after every accepted step.
-
-    It counts the steps and becomes a terminal event when the count exceeds ``max_steps``
-    (solve_ivp has no step limit of its own): from then on it is ``t_stop - t`` with ``t_stop``
-    inside the last step, so that solve_ivp's root finding stops the integration there.
+    ``s(0) = 0`` and ``ds/dt = X^T (y - X beta~) / n`` stay in the row space of ``X``, so
+    ``s(t) = X^T mu(t)`` exactly (docs/theory.md), with n unknowns instead of d. The Jacobian
+    ``-X diag(dbeta~/ds) X^T / n`` is a dense n x n matrix built from the columns of
+    non-negligible slope only; ``G`` (d x d) is never formed. The right-hand side is ``-1/n``
+    times the residual.
     """
 
-    terminal = True
-    direction = 0.0
+    def __init__(self, X, y, lam, scales, two_log_c):
+        n, d = X.shape
+        self.X = X
+        self.y = y
+        self.n = n
+        self.lam = lam
+        self.scales = scales
+        self.two_log_c = two_log_c
+        self._col_sq = np.einsum("ij,ij->j", X, X) / n  # ||x_j||^2 / n = G_jj
 
-    def __init__(self, max_steps: int):
-        self.max_steps = max_steps
-        self.calls = 0
-        self.t_prev = 0.0
-        self.t_stop = None
+    def s_of(self, state):
+        return state @ self.X
 
-    @property
-    def tripped(self) -> bool:
-        return self.t_stop is not None
+    def rhs(self, t, mu):
+        beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
+        return (self.y - self.X @ beta) / self.n
 
-    @property
-    def n_steps(self) -> int:
-        return max(self.calls - 1, 0)
+    def jac(self, t, mu):
+        _, slope = _beta_and_slope(mu @ self.X, self.lam, self.scales, self.two_log_c)
+        keep = np.flatnonzero(slope * self._col_sq > _JAC_DROP)
+        XA = self.X[:, keep]
+        return (XA * (-slope[keep] / self.n)) @ XA.T
 
-    def __call__(self, t, s):
-        if self.t_stop is not None:
-            return self.t_stop - t
-        if self.calls > self.max_steps:  # this call follows step max_steps + 1
-            self.t_stop = 0.5 * (self.t_prev + t)
-            return self.t_stop - t
-        self.calls += 1
-        self.t_prev = t
-        return 1.0
+    def loss(self, t, mu):
+        return super().loss(t, self.s_of(mu))
+
+
+def _use_row_space(n_samples: int, n_features: int) -> bool:
+    """Integrate in mu (n unknowns) rather than s (d unknowns)?
+
+    When d > n and d >= ``_ROW_SPACE_MIN_FEATURES``: below that the s form is as fast or faster
+    (its steps are cheap and it takes fewer of them), measured with both solvers on random
+    problems from 5 x 7 to 60 x 200 (benchmarks/bench_flow_scale.py times the paper's).
+    """
+    return n_features > n_samples and n_features >= _ROW_SPACE_MIN_FEATURES
+
+
+def _row_space_atol(X, atol_s):
+    """Absolute tolerance on mu that means what ``atol_s`` means on s.
+
+    An error ``e`` in mu moves ``s_i`` by ``x_i^T e``, at most ``||x_i||`` times the error. The
+    solvers hold the root mean square of the scaled error to 1, so with
+    ``atol_mu = atol_s / max_i ||x_i||`` an error spread over the n components of mu moves each
+    ``s_i`` by about ``atol_s``, as the s form allows for each of its d components (in the worst
+    case, all of the error along ``x_i``, by ``sqrt(n) atol_s``, against ``sqrt(d) atol_s`` in
+    the s form). ``_ROW_SPACE_ATOL_MARGIN`` halves it: measured on a 100 x 2000 problem with 183
+    saddles at rtol 1e-8, the largest error of ``2 Lam s`` over all coordinates and times was
+    2.0e-7 in the s form, 2.9e-7 in mu without the margin and 8.7e-8 with it (19% more steps).
+    """
+    col_norm_max = math.sqrt(float(np.max(np.einsum("ij,ij->j", X, X))))
+    if col_norm_max == 0.0:  # X = 0: s stays 0 whatever mu does
+        return atol_s
+    return _ROW_SPACE_ATOL_MARGIN * atol_s / col_norm_max
 
 
 def simulate_flow(
@@ -362,7 +425,9 @@ def simulate_flow(
     """Integrate the finite-alpha gradient flow of ``beta = u * v`` in accelerated time.
 
     Solves ``ds/dt = b - G beta~(s)``, ``s(0) = 0`` (docs/theory.md) with an implicit stiff
-    solver and the analytic Jacobian ``-G diag(dbeta~/ds)``; ``beta~`` is evaluated in log space,
+    solver and the analytic Jacobian; when ``n_features > n_samples`` (and ``n_features >= 200``)
+    in the row space of ``X``
+    (``s = X^T mu``, n unknowns, see the module docstring). ``beta~`` is evaluated in log space,
     so alpha (the initialisation scale) is never formed.
 
     Parameters
@@ -389,8 +454,11 @@ def simulate_flow(
         Loss values whose first downward crossing times are located with solve_ivp events (the
         jump times are measured where the loss crosses the midpoint of two plateau losses).
     method : {"Radau", "LSODA"}
-        Implicit solver of :func:`scipy.integrate.solve_ivp` (LSODA switches to a non-stiff
-        method where it can and is often several times faster in wall time).
+        Implicit solver of :mod:`scipy.integrate` (LSODA switches to a non-stiff method where it
+        can and is often several times faster in wall time, but its global error at a given
+        ``rtol`` is several times larger than Radau's). If it fails other than by exceeding
+        ``max_step_count``, the other one is tried once; ``FlowResult.method`` and ``message``
+        then say so.
     max_step_count : int
         Maximum number of accepted steps before :class:`FlowSolverError` is raised.
 
@@ -437,66 +505,51 @@ def simulate_flow(
     return _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_step_count)
 
 
+def _make_problem(X, y, lam, k, two_log_c, rtol, method):
+    """The form to integrate (row space when d > n), its initial state and absolute tolerance."""
+    n, d = X.shape
+    atol_s = rtol / (2.0 * lam)
+    if _use_row_space(n, d):
+        return _RowProblem(X, y, lam, k, two_log_c), np.zeros(n), _row_space_atol(X, atol_s)
+    sparse_jac = method == "Radau" and d >= _SPARSE_JAC_MIN_FEATURES
+    return _Problem(X, y, lam, k, two_log_c, sparse_jac=sparse_jac), np.zeros(d), atol_s
+
+
 def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_step_count):
     n, d = X.shape
-    sparse_jac = method == "Radau" and d >= _SPARSE_JAC_MIN_FEATURES
-    problem = _Problem(X, y, lam, k, two_log_c, sparse_jac=sparse_jac)
+    problem, state0, atol = _make_problem(X, y, lam, k, two_log_c, rtol, method)
     loss0 = float(problem.loss_of_beta(np.zeros(d)))
     crossing_times = np.full(levels.shape, np.nan)
     crossing_times[levels >= loss0] = 0.0
-    pending = np.flatnonzero(levels < loss0)
-
-    counter = _StepCounter(max_step_count)
-    events = [_LevelEvent(problem, float(levels[i])) for i in pending] + [counter]
-    atol = rtol / (2.0 * lam)
 
     if t[-1] > 0:
-        # Newton trial states far from the solution may still overflow inside the solver's
-        # norms; the solver rejects them (and reports a failure through its status).
-        with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(
-                problem.rhs,
-                (0.0, float(t[-1])),
-                np.zeros(d),
-                method=method,
-                t_eval=t,
-                events=events,
-                jac=problem.jac,
-                rtol=_S_RTOL,
-                atol=atol,
-            )
-        if sol.status == -1 or counter.tripped:
-            reason = (
-                f"exceeded max_step_count={max_step_count} accepted steps"
-                if counter.tripped
-                else sol.message
-            )
-            t_reached = float(counter.t_prev)  # time of the last accepted step
-            raise FlowSolverError(
-                f"{method} failed to integrate the flow with log_inv_alpha={lam!r} "
-                f"(rtol={rtol!r}) at t={t_reached:.6g} of {float(t[-1])!r} after "
-                f"{counter.n_steps} steps: {reason}",
-                log_inv_alpha=lam,
-                solver_message=reason,
-                t_reached=t_reached,
-            )
-        s_grid = sol.y.T
-        if s_grid.shape != (t.size, d):  # pragma: no cover - solve_ivp contract
-            raise FlowSolverError(
-                f"solver returned {s_grid.shape[0]} of {t.size} requested times "
-                f"(log_inv_alpha={lam!r}): {sol.message}",
-                log_inv_alpha=lam,
-                solver_message=sol.message,
-                t_reached=float(sol.t[-1]) if sol.t.size else 0.0,
-            )
-        for j, i in enumerate(pending):
-            if sol.t_events[j].size:
-                crossing_times[i] = float(sol.t_events[j][0])
-        nfev, njev, nlu = int(sol.nfev), int(sol.njev), int(sol.nlu)
-        status, message = int(sol.status), str(sol.message)
+        args = (t, levels, loss0, method, atol, rtol, max_step_count)
+        message = "The solver successfully reached the end of the integration interval."
+        try:
+            states, found, stats = _march(problem, state0, *args)
+        except FlowSolverError as error:
+            if error.solver_message.startswith("exceeded max_step_count"):
+                raise
+            # The other implicit solver, once: Radau and LSODA fail in different places.
+            other = _FALLBACK[method]
+            problem, state0, atol = _make_problem(X, y, lam, k, two_log_c, rtol, other)
+            args = (t, levels, loss0, other, atol, rtol, max_step_count)
+            try:
+                states, found, stats = _march(problem, state0, *args)
+            except FlowSolverError:
+                raise error from None
+            if not np.all(np.isfinite(states)):
+                raise error from None
+            message = f"{method} failed ({error.solver_message}); {other} reached the end."
+            method = other
+        crossing_times[np.isfinite(found)] = found[np.isfinite(found)]
+        s_grid = problem.s_of(states)
+        s_grid[t == 0.0] = 0.0  # exactly the initial state
+        nfev, njev, nlu, n_steps = stats
+        status = 0
     else:  # t == [0]: nothing to integrate
         s_grid = np.zeros((1, d))
-        nfev = njev = nlu = 0
+        nfev = njev = nlu = n_steps = 0
         status, message = 0, "no integration needed (t = [0])"
 
     beta = _beta(s_grid, lam, k, two_log_c)
@@ -520,10 +573,153 @@ def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_s
         nfev=nfev,
         njev=njev,
         nlu=nlu,
-        n_steps=counter.n_steps,
+        n_steps=n_steps,
         status=status,
         message=message,
         directions=c,
         rtol=rtol,
         method=method,
+    )
+
+
+def _march(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count):
+    """Step a scipy solver from 0 to ``t[-1]``; states on ``t`` and first loss crossings.
+
+    What :func:`scipy.integrate.solve_ivp` does with ``t_eval`` and non-terminal events of
+    direction -1 (same interpolants, same ``brentq`` root finding), with the loss levels
+    handled together by :class:`_Crossings` instead of one Python event function per level.
+    Newton trial states far from the solution may overflow inside the solver's norms; the
+    solver rejects them (and reports a failure through its status).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _march_steps(
+            problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count
+        )
+
+
+def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count):
+    solver_class = {"Radau": Radau, "LSODA": LSODA}[method]
+    solver = solver_class(
+        problem.rhs, 0.0, state0, float(t[-1]), rtol=_S_RTOL, atol=atol, jac=problem.jac
+    )
+    states = np.empty((t.size, state0.size))
+    crossings = _Crossings(problem, levels, loss0)
+    i_eval = 0
+    n_steps = 0
+    while solver.status == "running":
+        if n_steps >= max_step_count:
+            reason = f"exceeded max_step_count={max_step_count} accepted steps"
+            _fail(method, problem, beta_rtol, solver.t, t, n_steps, reason)
+        message = solver.step()
+        if solver.status == "failed":
+            _fail(method, problem, beta_rtol, solver.t, t, n_steps, str(message))
+        n_steps += 1
+        interpolant = None
+        i_new = int(np.searchsorted(t, solver.t, side="right"))
+        if i_new > i_eval:
+            interpolant = solver.dense_output()
+            states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
+            i_eval = i_new
+        if crossings.pending.size:
+            if interpolant is None:
+                interpolant = solver.dense_output()
+            crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+    crossings.flush()
+    if i_eval < t.size:  # pragma: no cover - the solver stops at t[-1]
+        _fail(method, problem, beta_rtol, solver.t, t, n_steps, "stopped before the last time")
+    stats = (int(solver.nfev), int(solver.njev), int(solver.nlu), n_steps)
+    return states, crossings.found, stats
+
+
+class _Crossings:
+    """First downward crossings of the loss levels, located step by step as solve_ivp would.
+
+    The loss at the end of each step is needed to see which levels a step crosses. Those losses
+    are evaluated for ``_LOSS_BATCH`` steps at a time: one product with the stacked states reads
+    ``X`` once, where a matrix-vector product per step would read it every time (the flow's
+    cost is dominated by reading ``X`` when d >> n). A level crossed within a step is then
+    located by ``brentq`` on the step's interpolant, to 4 eps as solve_ivp's events are.
+    """
+
+    def __init__(self, problem, levels, loss0):
+        self.problem = problem
+        self.levels = levels
+        self.found = np.full(levels.shape, np.nan)
+        self.pending = np.flatnonzero(levels < loss0)
+        self.loss_old = loss0
+        self._steps = []
+
+    def add(self, t_old, t_new, y_new, interpolant):
+        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))
+        if len(self._steps) >= _LOSS_BATCH:
+            self.flush()
+
+    def flush(self):
+        if not self._steps:
+            return
+        problem = self.problem
+        ends = np.array([step[2] for step in self._steps])
+        beta = _beta(problem.s_of(ends), problem.lam, problem.scales, problem.two_log_c)
+        losses = problem.loss_of_beta(beta)
+        for (t_old, t_new, _, interpolant), loss_new in zip(self._steps, losses, strict=True):
+            if not self.pending.size:
+                break
+            levels = self.levels[self.pending]
+            hit = (self.loss_old >= levels) & (loss_new <= levels)
+            for i in self.pending[hit]:
+                self.found[i] = _crossing(problem, interpolant, self.levels[i], t_old, t_new)
+            self.pending = self.pending[~hit]
+            self.loss_old = loss_new
+        self._steps = []
+
+
+def _crossing(problem, interpolant, level, t_old, t_new):
+    """Time in [t_old, t_new] where the loss on the step's interpolant equals ``level``.
+
+    The interpolants of Radau (degree 3) and LSODA (degree <= 12) are polynomials in time, so
+    ``s = X^T mu`` along the step is the polynomial through its values at 13 Chebyshev points
+    (one product with ``X`` for all of them); each ``brentq`` iteration then evaluates that
+    polynomial instead of multiplying by ``X`` again.
+    """
+    coef = _chebyshev_coefficients(problem, interpolant, t_old, t_new)
+    half, mid = (t_new - t_old) / 2, (t_new + t_old) / 2
+
+    def excess(tau):
+        x = min(max((tau - mid) / half, -1.0), 1.0)
+        s = _chebyshev_basis(x) @ coef
+        return (
+            float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
+            - level
+        )
+
+    try:
+        return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)
+    except ValueError:  # no sign change: the level is within rounding of an end of the step
+        return t_old if abs(excess(t_old)) <= abs(excess(t_new)) else t_new
+
+
+def _chebyshev_basis(x):
+    """``T_0(x), ..., T_{m-1}(x)`` for m = ``_CHEB_NODES.size``."""
+    basis = np.empty(_CHEB_NODES.size)
+    basis[0], basis[1] = 1.0, x
+    for k in range(2, basis.size):
+        basis[k] = 2.0 * x * basis[k - 1] - basis[k - 2]
+    return basis
+
+
+def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
+    """Chebyshev coefficients on [t_old, t_new] of ``s`` along a step's interpolant."""
+    taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * _CHEB_NODES
+    s_nodes = problem.s_of(interpolant(taus).T)
+    return _CHEB_INVERSE @ s_nodes
+
+
+def _fail(method, problem, rtol, t_reached, t, n_steps, reason):
+    lam = problem.lam
+    raise FlowSolverError(
+        f"{method} failed to integrate the flow with log_inv_alpha={lam!r} (rtol={rtol!r}) "
+        f"at t={t_reached:.6g} of {float(t[-1])!r} after {n_steps} steps: {reason}",
+        log_inv_alpha=lam,
+        solver_message=reason,
+        t_reached=float(t_reached),
     )

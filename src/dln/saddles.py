@@ -229,6 +229,7 @@ class _SaddleSolver:
         self._Qbuf = np.zeros((n, cap), order="F")
         self._Rbuf = np.zeros((cap, cap), order="F")
         self._qty = np.zeros(cap)  # Q^T y, kept in step with Q
+        self._tail = np.arange(cap)  # diagonal indices of the buffer (see _least_squares)
         self.nnls_iterations = 0
 
     # -- linear algebra on the support -------------------------------------------------------
@@ -306,7 +307,19 @@ class _SaddleSolver:
         if not self.support:
             return np.zeros(0)
         m = len(self.support)
-        z, info = _trtrs(self._Rbuf[:m, :m], self._qty[:m])
+        cap = self._qty.size
+        if 2 * m < cap:
+            # The leading m x m block of the buffer is not contiguous: trtrs copies it first.
+            z, info = _trtrs(self._Rbuf[:m, :m], self._qty[:m])
+        else:
+            # From half of the buffer on, solving with the whole (contiguous) buffer is cheaper
+            # than that copy: with a unit diagonal and a zero right-hand side below row m, the
+            # unknowns m.. are exactly 0 and the first m are those of the m x m system.
+            tail = self._tail[m:]
+            self._Rbuf[tail, tail] = 1.0
+            self._qty[m:] = 0.0
+            z, info = _trtrs(self._Rbuf, self._qty)
+            z = z[:m]
         if info != 0:
             raise ValueError("singular triangular factor: the active columns of X are dependent")
         return z
@@ -376,7 +389,14 @@ class _SaddleSolver:
                     self.nnls_iterations += 1
                 if not self.support:
                     break
-            r = self._residual()
+            if dropped:
+                r = self._residual()  # the rotations of the deletions changed Q
+            elif self._in_support[j]:
+                # j was appended and nothing left: the residual loses its component along the
+                # new orthonormal column (O(n), where recomputing y - Q Q^T y costs O(n m)).
+                m = len(self.support)
+                r = r - self._qty[m - 1] * self._Qbuf[:, m - 1]
+            # else j was taken out again at once: the support and r are as they were
             if cand.size == 1 and not dropped:
                 return r  # the only candidate entered and nothing left: optimal
             cand = boundary[~in_support[boundary]]

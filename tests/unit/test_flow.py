@@ -118,7 +118,9 @@ def test_lsoda_agrees_with_radau():
 
 
 def test_sparse_jacobian_path_agrees_with_dense(monkeypatch):
-    # Large d uses a sparse Jacobian restricted to the active columns (and X-products for G beta).
+    # Large d in the dual (s) form uses a sparse Jacobian restricted to the active columns (and
+    # X-products for G beta); d > n would pick the row-space form, so the s form is forced.
+    monkeypatch.setattr(dln_flow, "_use_row_space", lambda n, d: False)
     X, y = _random_problem(7, 12, 40)
     t = np.linspace(0, 3.0, 16)
     dense = simulate_flow(X, y, log_inv_alpha=200.0, t=t, rtol=1e-9, loss_levels=[10.0])
@@ -419,6 +421,25 @@ def test_solver_failure_reports_the_solver_message(monkeypatch):
     assert info.value.t_reached <= 0.5
 
 
+@pytest.mark.parametrize("wide", [False, True])
+def test_failed_solver_falls_back_to_the_other_one(monkeypatch, wide):
+    # A Radau step that fails outright is retried once with LSODA, and the result says so.
+    X, y = _random_problem(0, 6, 12 if wide else 4)
+    reference = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0], method="LSODA")
+    original = dln_flow.Radau.step
+
+    def failing(self):
+        original(self)
+        self.status = "failed"
+        return "simulated failure"
+
+    monkeypatch.setattr(dln_flow.Radau, "step", failing)
+    res = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0])
+    assert res.method == "LSODA" and res.status == 0
+    assert "Radau failed (simulated failure)" in res.message
+    np.testing.assert_array_equal(res.s, reference.s)
+
+
 def test_impossible_tolerance_is_rejected():
     # float64 resolves s to ~100 eps: at Lam = 1e5 beta cannot be more accurate than ~4.4e-9.
     X, y = _random_problem(0, 6, 4)
@@ -426,3 +447,17 @@ def test_impossible_tolerance_is_rejected():
         simulate_flow(X, y, log_inv_alpha=100.0, t=[0.0, 3.0], rtol=1e-30)
     with pytest.raises(ValueError, match="rtol"):
         simulate_flow(X, y, log_inv_alpha=1e5, t=[0.0, 3.0], rtol=1e-9)
+
+
+def test_crossing_within_rounding_of_a_step_end_returns_that_end():
+    # The loss on a step's interpolant may miss a level by rounding at the ends: no sign change
+    # for brentq, and the crossing is the end nearest to the level.
+    X, y = _random_problem(0, 4, 6)
+    problem = dln_flow._RowProblem(X, y, 23.0, np.ones(6), None)
+    mu = np.full(4, 0.01)
+
+    def constant(tau):
+        return np.multiply.outer(mu, np.ones_like(tau))
+
+    level = problem.loss(0.0, mu) * (1 - 1e-15)
+    assert dln_flow._crossing(problem, constant, level, 1.0, 2.0) == 1.0

@@ -1,0 +1,116 @@
+"""The flow integrated in the row space (mu, n unknowns) against the dual form (s, d unknowns).
+
+``s(t) = X^T mu(t)`` exactly, so both forms integrate the same trajectory; dln.flow picks the
+row space when d > n and d >= 200. Here both are forced on the same problems, with d/n from 1/4
+to 40, per-coordinate scales and directions, at alpha = 1e-10 and 1e-100 (alpha is the
+initialisation scale; Lam = log(1/alpha)).
+
+Metric: ``2 Lam |s_mu - s_s|``, the relative difference of every coordinate of beta
+(``beta_i ~ exp(2 Lam |s_i|)``), at every returned time. Each form holds its local error to
+rtol; their global errors are a few rtol (measured: at most 4.6 rtol apart over these cases),
+so the stated agreement is 10 rtol.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import dln.flow as dln_flow
+from dln.flow import simulate_flow
+from dln.saddles import saddle_jumps
+
+RTOL = 1e-7
+# Both forms are within a few rtol of the exact flow: they agree to 10 rtol in every coordinate.
+AGREEMENT = 10 * RTOL
+
+
+def _problem(seed, n, d):
+    """Gaussian design with column norms spread over a factor 10, sparse truth plus noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.3, 3.0, d)
+    beta = np.zeros(d)
+    support = rng.choice(d, max(1, min(n, d) // 3), replace=False)
+    beta[support] = rng.uniform(1.0, 3.0, support.size) * rng.choice([-1.0, 1.0], support.size)
+    y = X @ beta + 0.3 * rng.standard_normal(n)
+    scales = rng.uniform(0.7, 1.5, d)
+    directions = rng.uniform(0.5, 2.0, d)
+    return X, y, scales, directions
+
+
+def _flow(monkeypatch, row_space, X, y, **kwargs):
+    monkeypatch.setattr(dln_flow, "_use_row_space", lambda n, d: row_space)
+    return simulate_flow(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("log10_alpha", [-10, -100])
+@pytest.mark.parametrize(("n", "d"), [(16, 4), (8, 8), (8, 32), (6, 240)])
+def test_row_space_and_dual_forms_agree(monkeypatch, n, d, log10_alpha):
+    X, y, scales, directions = _problem(n * 1000 + d, n, d)
+    sad = saddle_jumps(X, y, scales=scales)
+    assert sad.n_saddles >= 2
+    lam = -log10_alpha * math.log(10)
+    t = np.linspace(0.0, 1.3 * sad.times[-1], 60)
+    levels = (sad.losses[:-1] + sad.losses[1:]) / 2
+    kwargs = dict(
+        log_inv_alpha=lam,
+        t=t,
+        scales=scales,
+        directions=directions,
+        rtol=RTOL,
+        loss_levels=levels,
+    )
+    dual = _flow(monkeypatch, False, X, y, **kwargs)
+    row = _flow(monkeypatch, True, X, y, **kwargs)
+    assert dual.s.shape == row.s.shape == (t.size, d)
+    np.testing.assert_array_equal(row.s[0], 0.0)
+    gap = 2 * lam * np.max(np.abs(row.s - dual.s))
+    assert gap <= AGREEMENT, gap
+    # The loss crossings (the jumps) are the same events, at the same times up to the flows'
+    # accuracy: a relative error rtol in beta shifts a jump by about rtol / (2 Lam |grad L|).
+    assert np.all(np.isfinite(dual.crossing_times)) and np.all(np.isfinite(row.crossing_times))
+    np.testing.assert_allclose(row.crossing_times, dual.crossing_times, rtol=1e-6)
+    # The same support at every returned time: coordinates of beta above 1e-3 of the largest,
+    # away from that threshold by more than the flows' accuracy.
+    threshold = 1e-3 * np.max(np.abs(dual.beta), axis=1, keepdims=True)
+    clear = np.abs(np.abs(dual.beta) - threshold) > 1e-4 * threshold
+    np.testing.assert_array_equal(
+        (np.abs(row.beta) > threshold)[clear], (np.abs(dual.beta) > threshold)[clear]
+    )
+    # The loss: a relative error rtol in beta moves it by about rtol sqrt(L L(0)) <= rtol L(0).
+    np.testing.assert_allclose(row.loss, dual.loss, rtol=0, atol=AGREEMENT * dual.loss[0])
+
+
+def test_default_form_is_the_row_space_when_wide(monkeypatch):
+    """d > n (from 200 features on) integrates n unknowns: the solver's Jacobian is n x n."""
+    assert not dln_flow._use_row_space(5, 150) and not dln_flow._use_row_space(300, 250)
+    X, y, _, _ = _problem(0, 5, 250)
+    shapes = []
+    original = dln_flow._RowProblem.jac
+
+    def spy(self, t, mu):
+        out = original(self, t, mu)
+        shapes.append(out.shape)
+        return out
+
+    monkeypatch.setattr(dln_flow._RowProblem, "jac", spy)
+    simulate_flow(X, y, log_inv_alpha=23.0, t=[0.0, 1.0])
+    assert shapes and set(shapes) == {(5, 5)}
+
+
+def test_row_space_never_forms_the_gram_matrix(monkeypatch):
+    X, y, _, _ = _problem(1, 4, 50)
+    problem = dln_flow._RowProblem(X, y, 23.0, np.ones(50), None)
+    assert not hasattr(problem, "G")
+
+
+def test_row_space_tolerance_translation():
+    """atol on mu is atol on s over the largest column norm (an error e in mu moves s_i by
+    x_i^T e <= ||x_i|| ||e||), with a safety factor."""
+    X = np.array([[3.0, 0.0, 1.0], [4.0, 1.0, 0.0]])
+    margin = dln_flow._ROW_SPACE_ATOL_MARGIN
+    assert 0 < margin <= 1
+    assert dln_flow._row_space_atol(X, 1e-9) == pytest.approx(margin * 1e-9 / 5.0)
+    assert dln_flow._row_space_atol(np.zeros((2, 3)), 1e-9) == 1e-9
