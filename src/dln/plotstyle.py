@@ -22,6 +22,7 @@ __all__ = [
     "OTHER_STYLE",
     "alpha_colors",
     "alpha_label",
+    "draw_others",
     "feature_colors",
     "key_colors",
     "key_features",
@@ -186,3 +187,31 @@ def thin_ticks(axis, n: int, *, nbins: int = 10):
 
     if n > nbins:
         axis.set_major_locator(MaxNLocator(nbins=nbins, integer=True))
+
+
+def draw_others(ax, x, Y, *, step: bool = False, **style):
+    """Draw the columns of ``Y`` against ``x`` faint (:data:`OTHER_STYLE`), as one collection
+    without a legend entry: the features beyond the labelled few, cheap to draw however many.
+
+    ``step=True`` draws post-steps (piecewise-constant paths such as the limit ``beta°(t)``).
+    Returns the collection (or ``None`` when ``Y`` has no column).
+    """
+    from matplotlib.collections import LineCollection
+
+    x = np.asarray(x, dtype=float)
+    Y = np.asarray(Y, dtype=float).reshape(x.size, -1)
+    if Y.shape[1] == 0:
+        return None
+    if step and x.size > 1:
+        x = np.r_[x[0], np.repeat(x[1:], 2)]
+        Y = np.vstack([np.repeat(Y[:-1], 2, axis=0), Y[-1:]])
+    opts = dict(OTHER_STYLE)
+    opts.update(style)
+    color = opts.pop("color")
+    lines = LineCollection(
+        [np.column_stack([x, Y[:, j]]) for j in range(Y.shape[1])], colors=color, **opts
+    )
+    lines.set_label("_others")
+    ax.add_collection(lines, autolim=True)
+    ax.autoscale_view()
+    return lines
