@@ -32,6 +32,7 @@ __all__ = [
     "set_time_axis",
     "spans_decades",
     "thin_ticks",
+    "tidy_log_ticks",
 ]
 
 # Losses at or below this fraction of the initial loss are drawn at this floor on log axes
@@ -215,3 +216,18 @@ def draw_others(ax, x, Y, *, step: bool = False, **style):
     ax.add_collection(lines, autolim=True)
     ax.autoscale_view()
     return lines
+
+
+def tidy_log_ticks(axis):
+    """Minor tick labels of a log axis only at 2 and 5 times a power of ten, written plainly
+    (``0.2``, ``50``): on an axis spanning less than a decade they no longer run together."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(value, _pos):
+        if value <= 0:
+            return ""
+        exponent = np.floor(np.log10(value))
+        mantissa = value / 10**exponent
+        return f"{value:g}" if np.isclose(mantissa, 2) or np.isclose(mantissa, 5) else ""
+
+    axis.set_minor_formatter(FuncFormatter(minor))

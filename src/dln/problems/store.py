@@ -92,7 +92,7 @@ def plot_problem(ds, ax, *, saddles=None):
         ax.axhline(0.0, color="k", lw=0.5)
         ax.set_xlim(-0.5, d - 0.5)
         thin_ticks(ax.xaxis, d)
-        ax.set_xlabel(f"{label(ds['feature'])} (index)")
+        ax.set_xlabel(label(ds["feature"]))
         ax.set_ylabel("coefficient")
         n = ds.sizes["sample"]
         ax.set_title(f"{ds.attrs.get('problem', '')}  (n={n}, d={d})", fontsize="medium")
