@@ -316,7 +316,8 @@ def _faint() -> dict:
 def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwargs):
     """Training loss ``L(beta~(t))`` of one flow with the limit's plateau levels ``L(beta_k)``.
 
-    The plateau levels are dotted horizontal lines labelled ``L(beta_k)`` at the right edge,
+    The plateau levels are dotted horizontal lines labelled ``L(beta_k)`` at the right edge
+    (unlabelled and fainter when there are more than :data:`~dln.plotstyle.MAX_LABELLED`),
     the limit staircase is black, the flow's loss coloured (log scale).
     """
     t = flow["time"].values
@@ -328,9 +329,12 @@ def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwarg
     levels = plot_loss_staircase(
         ax, saddles, t_end=t[-1], floor=floor, lw=0.8, zorder=2, label=r"limit $L(\beta^\circ(t))$"
     )
+    many = levels.size > MAX_LABELLED  # many plateaus: faint lines, only the first named
     for k, level in enumerate(levels):
         if level > floor:
-            ax.axhline(level, color="0.6", lw=0.6, linestyle=":", zorder=1)
+            ax.axhline(level, color="0.6", lw=0.4 if many else 0.6, linestyle=":", zorder=1)
+            if many:
+                continue
             ax.annotate(
                 rf"$L(\beta_{{{k}}})$",
                 (1.0, level),
@@ -367,7 +371,7 @@ def plot_trajectory_3d(flow, saddles, ax, *, features: Sequence[int] | None = No
     ax.plot(beta[:, 0], beta[:, 1], beta[:, 2], color="C0", lw=1.5, label=alpha_label(flow))
     sad = saddles["beta"].values[:, idx]
     ax.plot(sad[:, 0], sad[:, 1], sad[:, 2], "o", color="k", ms=5, label=r"saddles $\beta_k$")
-    for k, point in enumerate(sad):
+    for k, point in enumerate(sad[: MAX_LABELLED // 2]):  # the first saddles named
         ax.text(*point, rf"  $\beta_{{{k}}}$", fontsize="small")
     ax.set_xlabel(names[idx[0]])
     ax.set_ylabel(names[idx[1]])

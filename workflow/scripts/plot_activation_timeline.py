@@ -8,7 +8,7 @@ import csv
 import math
 from pathlib import Path
 
-from dln import io, saddle_store
+from dln import io, plotstyle, saddle_store
 
 # Columns of the CSV table, in order.
 COLUMNS = (
@@ -43,6 +43,14 @@ def _panel_height(n_rows: int) -> float:
     if n_rows > saddle_store.MAX_NAMED_ROWS:
         return 4.0 + 0.05 * n_rows + 0.75
     return 0.28 * max(n_rows, 1) + 0.75
+
+
+def _time_scale(configured: str, sad) -> str:
+    """The problem's time spacing, or log when its jump times span decades (the timeline is
+    drawn from the saddles alone, so early jumps need not be squashed on a linear axis)."""
+    if configured == "log" or plotstyle.spans_decades(sad["jump_time"].values[1:]):
+        return "log"
+    return configured
 
 
 def main(
@@ -83,7 +91,7 @@ def main(
         saddle_store.plot_activation_timeline(
             sad,
             ax,
-            time_scale=time_scales.get(name, "linear"),
+            time_scale=_time_scale(time_scales.get(name, "linear"), sad),
             feature_names=prob["feature_name"].values,
             legend=i == 0,
         )

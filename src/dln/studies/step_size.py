@@ -23,6 +23,7 @@ from dln.plotstyle import (
     key_features,
     label,
     thin_ticks,
+    tidy_log_ticks,
 )
 from dln.studies.common import TIME, loss_levels, study_dataset, study_time_grid
 
@@ -344,6 +345,8 @@ def plot_step_size_errors(ds, ax):
         ax.text(s, 0.95, " diverged", transform=ax.get_xaxis_transform(), fontsize="x-small")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    tidy_log_ticks(ax.xaxis)
+    tidy_log_ticks(ax.yaxis)
     ax.set_xlabel(label(ds["step"]))
     ax.set_ylabel("error of GD against the flow")
     ax.legend(fontsize="x-small", frameon=False, loc="upper left")
