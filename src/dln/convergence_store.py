@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from dln.io import global_attrs, var_attrs
-from dln.plotstyle import feature_colors, legend_outside, reference_slope
+from dln.plotstyle import MAX_LABELLED, OTHER_STYLE, feature_colors, legend_outside, reference_slope
 
 __all__ = [
     "plot_convergence",
@@ -101,26 +101,59 @@ def to_dataset(evaluations: Sequence[xr.Dataset], fit, *, problem: str = "") -> 
     )
 
 
+def _jump_colors(n_jumps: int) -> list:
+    """One colour per jump for the first :data:`~dln.plotstyle.MAX_LABELLED` jumps (as
+    always), the faint colour beyond."""
+    if n_jumps <= MAX_LABELLED:
+        return feature_colors(max(n_jumps, 1))
+    return feature_colors(MAX_LABELLED) + [OTHER_STYLE["color"]] * (n_jumps - MAX_LABELLED)
+
+
+def _others_entry(ax, n_jumps: int):
+    """One legend entry for the unlabelled jumps (after the first MAX_LABELLED)."""
+    if n_jumps > MAX_LABELLED:
+        ax.plot(
+            [],
+            [],
+            "o",
+            ms=2,
+            color=OTHER_STYLE["color"],
+            label=f"jumps {MAX_LABELLED + 1}-{n_jumps}",
+        )
+
+
 def plot_convergence(ds, ax):
     """``|jump time error|`` against ``log(1/alpha)`` (log-log), with the fitted lines."""
     lam = ds["log_inv_alpha"].values
     errors = ds["jump_time_error"].values
-    colors = feature_colors(max(ds.sizes["jump"], 1))
+    colors = _jump_colors(ds.sizes["jump"])
     for i, k in enumerate(ds["jump"].values):
         e = np.abs(errors[:, i])
         ok = np.isfinite(e) & (e > 0)
         if not np.any(ok):
             continue
         slope = float(ds["jump_slope"].values[i])
-        ax.loglog(lam[ok], e[ok], "o", color=colors[i], ms=4, label=rf"$k={k}$, slope {slope:.2f}")
+        labelled = i < MAX_LABELLED
+        ax.loglog(
+            lam[ok],
+            e[ok],
+            "o",
+            color=colors[i],
+            ms=4 if labelled else 2,
+            label=rf"$k={k}$, slope {slope:.2f}" if labelled else None,
+        )
         intercept = float(ds["jump_intercept"].values[i])
         if np.isfinite(slope) and np.isfinite(intercept):
             ax.loglog(lam, np.exp(intercept) * lam**slope, "-", color=colors[i], lw=0.8)
+    _others_entry(ax, ds.sizes["jump"])
     reference_slope(ax, lam, errors)
     ax.set_xlabel(r"$\log(1/\alpha)$")
     ax.set_ylabel(r"$|t_k^\alpha - t_k|$ (accelerated time)")
     ax.set_title(f"{ds.attrs.get('problem', '')}: jump times", fontsize="medium")
-    ax.legend(fontsize="x-small", frameon=False)
+    if ds.sizes["jump"] > MAX_LABELLED:  # many artists: no search for the best place
+        legend_outside(ax, fontsize="x-small")
+    else:
+        ax.legend(fontsize="x-small", frameon=False)
     return ax
 
 
@@ -154,7 +187,7 @@ def plot_jump_time_errors(ds, ax):
     """
     lam = ds["log_inv_alpha"].values
     errors = ds["jump_time_error"].values
-    colors = feature_colors(max(ds.sizes["jump"], 1))
+    colors = _jump_colors(ds.sizes["jump"])
     for i, k in enumerate(ds["jump"].values):
         e = np.abs(errors[:, i])
         ok = np.isfinite(e) & (e > 0)
@@ -162,11 +195,18 @@ def plot_jump_time_errors(ds, ax):
             continue
         slope = float(ds["jump_slope"].values[i])
         intercept = float(ds["jump_intercept"].values[i])
+        labelled = i < MAX_LABELLED
         ax.loglog(
-            lam[ok], e[ok], "o", color=colors[i], ms=4, label=rf"jump $k={k}$: slope {slope:.2f}"
+            lam[ok],
+            e[ok],
+            "o",
+            color=colors[i],
+            ms=4 if labelled else 2,
+            label=rf"jump $k={k}$: slope {slope:.2f}" if labelled else None,
         )
         if np.isfinite(slope) and np.isfinite(intercept):
             ax.loglog(lam, np.exp(intercept) * lam**slope, "-", color=colors[i], lw=0.8)
+    _others_entry(ax, ds.sizes["jump"])
     reference_slope(ax, lam, errors)
     ax.set_xlabel(r"$\log(1/\alpha)$")
     ax.set_ylabel(r"$|t_k^\alpha - t_k|$ (accelerated time)")

@@ -21,9 +21,13 @@ from dln.plotstyle import (
     INACTIVE_COLOR,
     LINESTYLES,
     LOSS_FLOOR,
+    MAX_LABELLED,
     alpha_colors,
     alpha_label,
+    draw_others,
     feature_colors,
+    key_colors,
+    key_features,
     label,
     legend_outside,
     set_time_axis,
@@ -137,13 +141,37 @@ def to_dataset(
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def plot_flow_coordinates(ds, ax, *, linestyle: str = "-", legend: bool = True, **kwargs):
-    """Each coordinate of ``beta~(t)`` of one flow store, one colour per feature."""
+def plot_flow_coordinates(
+    ds, ax, *, linestyle: str = "-", legend: bool = True, features=None, **kwargs
+):
+    """Each coordinate of ``beta~(t)`` of one flow store, one colour per feature.
+
+    With more than :data:`~dln.plotstyle.MAX_LABELLED` features only ``features`` (default
+    :func:`~dln.plotstyle.key_features` of the flow) get a colour and a legend entry; the
+    others are drawn faint, without one.
+    """
     t = ds["time"].values
     beta = ds["beta"].values
-    colors = feature_colors(beta.shape[1])
     names = [str(n) for n in ds["feature_name"].values]
-    for j in range(beta.shape[1]):
+    d = beta.shape[1]
+    if d > MAX_LABELLED:
+        key = [int(j) for j in (key_features(beta) if features is None else features)]
+        colors = key_colors(d, key)
+        draw_others(ax, t, beta[:, np.setdiff1d(np.arange(d), key)], linestyle=linestyle)
+        for j in key:
+            ax.plot(
+                t,
+                beta[:, j],
+                linestyle=linestyle,
+                color=colors[j],
+                label=names[j] if legend else None,
+                **kwargs,
+            )
+        ax.set_xlabel(label(ds["time"]))
+        ax.set_ylabel(r"$\tilde\beta(t)$")
+        return ax
+    colors = feature_colors(d)
+    for j in range(d):
         ax.plot(
             t,
             beta[:, j],
@@ -191,7 +219,11 @@ def plot_paper_panel(
         Time axis (Figure 2 right is logarithmic). The range is the flows' time grid.
 
     Features never active in the limit are drawn thin and grey with one legend entry; the
-    legend sits to the right of the axes.
+    legend sits to the right of the axes. When more than
+    :data:`~dln.plotstyle.MAX_LABELLED` features are ever active (or there are more than 100
+    features), only the key features (:func:`~dln.plotstyle.key_features`: first to enter,
+    then largest) are coloured and labelled, in order of entry, with their limit; the others
+    are drawn faint with one legend entry.
     """
     from matplotlib.lines import Line2D
 
@@ -199,6 +231,27 @@ def plot_paper_panel(
         raise ValueError("plot_paper_panel needs at least one flow store")
     t = flows[0]["time"].values
     active = set(active_features(saddles).tolist())
+    d = saddles.sizes["feature"]
+    if len(active) > MAX_LABELLED or d > 100:
+        handles = _wide_paper_panel(flows, saddles, ax, t=t, linestyles=linestyles)
+    else:
+        handles = _small_paper_panel(flows, saddles, ax, t=t, active=active, linestyles=linestyles)
+    if len(flows) > 1:
+        for i, flow in enumerate(flows):
+            style = linestyles[i % len(linestyles)]
+            handles.append(Line2D([], [], color="0.3", linestyle=style, label=alpha_label(flow)))
+    set_time_axis(ax, t, time_scale)
+    ax.set_xlabel(label(flows[0]["time"]))
+    ax.set_ylabel(r"$\tilde\beta_i(t)$")
+    ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
+    legend_outside(ax, handles=handles)
+    return ax
+
+
+def _small_paper_panel(flows, saddles, ax, *, t, active, linestyles) -> list:
+    """Every feature coloured (never-active ones grey); return the legend handles."""
+    from matplotlib.lines import Line2D
+
     colors = feature_colors(saddles.sizes["feature"])
     names = [str(n) for n in saddles["feature_name"].values]
     handles = []
@@ -224,22 +277,47 @@ def plot_paper_panel(
     handles.append(
         Line2D([], [], color="k", lw=1.2, linestyle=":", label=r"limit $\beta^\circ(t)$")
     )
-    if len(flows) > 1:
-        for i, flow in enumerate(flows):
-            style = linestyles[i % len(linestyles)]
-            handles.append(Line2D([], [], color="0.3", linestyle=style, label=alpha_label(flow)))
-    set_time_axis(ax, t, time_scale)
-    ax.set_xlabel(label(flows[0]["time"]))
-    ax.set_ylabel(r"$\tilde\beta_i(t)$")
-    ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
-    legend_outside(ax, handles=handles)
-    return ax
+    return handles
+
+
+def _wide_paper_panel(flows, saddles, ax, *, t, linestyles) -> list:
+    """The key features (:func:`~dln.plotstyle.key_features`) coloured, in their order of
+    entry, with their limit dotted; all others faint; return the legend handles."""
+    from matplotlib.lines import Line2D
+
+    d = saddles.sizes["feature"]
+    key = [int(j) for j in key_features(saddles)]
+    colors = key_colors(d, key)
+    others = np.setdiff1d(np.arange(d), key)
+    names = [str(n) for n in saddles["feature_name"].values]
+    for i, flow in enumerate(flows):
+        style = linestyles[i % len(linestyles)]
+        beta = flow["beta"].values
+        draw_others(ax, flow["time"].values, beta[:, others], linestyle=style)
+        for j in key:
+            ax.plot(flow["time"].values, beta[:, j], linestyle=style, color=colors[j], lw=1.5)
+    plot_limit_process(
+        saddles, ax, t_max=float(t[-1]), features=key, lw=1.2, linestyle=":", zorder=3
+    )
+    handles = [Line2D([], [], color=colors[j], lw=1.5, label=names[j]) for j in key]
+    handles.append(Line2D([], [], lw=0.8, label=f"{others.size} others", **_faint()))
+    handles.append(
+        Line2D([], [], color="k", lw=1.2, linestyle=":", label=r"limit $\beta^\circ(t)$ (labelled)")
+    )
+    return handles
+
+
+def _faint() -> dict:
+    from dln.plotstyle import OTHER_STYLE
+
+    return {"color": OTHER_STYLE["color"], "alpha": OTHER_STYLE["alpha"]}
 
 
 def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwargs):
     """Training loss ``L(beta~(t))`` of one flow with the limit's plateau levels ``L(beta_k)``.
 
-    The plateau levels are dotted horizontal lines labelled ``L(beta_k)`` at the right edge,
+    The plateau levels are dotted horizontal lines labelled ``L(beta_k)`` at the right edge
+    (unlabelled and fainter when there are more than :data:`~dln.plotstyle.MAX_LABELLED`),
     the limit staircase is black, the flow's loss coloured (log scale).
     """
     t = flow["time"].values
@@ -251,9 +329,12 @@ def plot_loss_plateaus(flow, saddles, ax, *, time_scale: str = "linear", **kwarg
     levels = plot_loss_staircase(
         ax, saddles, t_end=t[-1], floor=floor, lw=0.8, zorder=2, label=r"limit $L(\beta^\circ(t))$"
     )
+    many = levels.size > MAX_LABELLED  # many plateaus: faint lines, only the first named
     for k, level in enumerate(levels):
         if level > floor:
-            ax.axhline(level, color="0.6", lw=0.6, linestyle=":", zorder=1)
+            ax.axhline(level, color="0.6", lw=0.4 if many else 0.6, linestyle=":", zorder=1)
+            if many:
+                continue
             ax.annotate(
                 rf"$L(\beta_{{{k}}})$",
                 (1.0, level),
@@ -290,7 +371,7 @@ def plot_trajectory_3d(flow, saddles, ax, *, features: Sequence[int] | None = No
     ax.plot(beta[:, 0], beta[:, 1], beta[:, 2], color="C0", lw=1.5, label=alpha_label(flow))
     sad = saddles["beta"].values[:, idx]
     ax.plot(sad[:, 0], sad[:, 1], sad[:, 2], "o", color="k", ms=5, label=r"saddles $\beta_k$")
-    for k, point in enumerate(sad):
+    for k, point in enumerate(sad[: MAX_LABELLED // 2]):  # the first saddles named
         ax.text(*point, rf"  $\beta_{{{k}}}$", fontsize="small")
     ax.set_xlabel(names[idx[0]])
     ax.set_ylabel(names[idx[1]])

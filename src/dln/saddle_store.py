@@ -16,7 +16,10 @@ import numpy as np
 import xarray as xr
 
 from dln.io import feature_coords, global_attrs, var_attrs
-from dln.plotstyle import LOSS_FLOOR, label, legend_outside
+from dln.plotstyle import LOSS_FLOOR, key_features, label, legend_outside, spans_decades
+
+# Rows of the activation timeline beyond which only the key features are named.
+MAX_NAMED_ROWS = 40
 
 __all__ = [
     "ACTIVE_RTOL",
@@ -216,14 +219,27 @@ def limit_steps(saddles, t_max: float):
     return t, b
 
 
-def plot_saddle_staircase(ds, ax, *, t_max: float | None = None):
-    """Loss of the limit process ``L(beta°(t))``: a staircase with steps at the jump times."""
+def plot_saddle_staircase(ds, ax, *, t_max: float | None = None, time_scale: str = "linear"):
+    """Loss of the limit process ``L(beta°(t))``: a staircase with steps at the jump times.
+
+    ``time_scale``: ``"linear"``, ``"log"`` (from a third of the first jump time), or
+    ``"auto"``: logarithmic when the jump times span more than
+    :data:`~dln.plotstyle.LOG_TIME_DECADES` decades (early jumps are not squashed).
+    """
     times = ds["jump_time"].values
     losses = np.maximum(ds["loss"].values, LOSS_FLOOR * ds["loss"].values[0])
     t_end = float(t_max if t_max is not None else 1.25 * times[-1] if times[-1] > 0 else 1.0)
-    ax.step(np.r_[times, t_end], np.r_[losses, losses[-1]], where="post", color="k")
+    if time_scale == "auto":
+        time_scale = "log" if spans_decades(times[1:]) else "linear"
+    log = time_scale == "log" and times.size > 1 and times[1] > 0
+    t_start = float(times[1]) / 3 if log else None
+    steps = np.r_[t_start, times[1:]] if log else times
+    ax.step(np.r_[steps, t_end], np.r_[losses, losses[-1]], where="post", color="k")
     ax.plot(times[1:], losses[1:], "o", color="k", ms=3)
     ax.set_yscale("log")
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(t_start, t_end)
     ax.set_xlabel(label(ds["jump_time"]))
     ax.set_ylabel(label(ds["loss"]))
     ax.set_title(
@@ -232,13 +248,17 @@ def plot_saddle_staircase(ds, ax, *, t_max: float | None = None):
     return ax
 
 
-def plot_limit_process(ds, ax, *, t_max: float, **kwargs):
-    """Coordinates of the limit process ``beta°(t)`` (piecewise constant), black by default."""
+def plot_limit_process(ds, ax, *, t_max: float, features=None, **kwargs):
+    """Coordinates of the limit process ``beta°(t)`` (piecewise constant), black by default.
+
+    ``features``: the coordinates to draw (default all).
+    """
     t, b = limit_steps(ds, t_max)
     style = {"color": "k", "lw": 1.0, "where": "post"}
     style.update(kwargs)
-    for j in range(b.shape[1]):
-        ax.step(t, b[:, j], label=r"limit $\beta^\circ$" if j == 0 else None, **style)
+    columns = range(b.shape[1]) if features is None else [int(j) for j in features]
+    for i, j in enumerate(columns):
+        ax.step(t, b[:, j], label=r"limit $\beta^\circ$" if i == 0 else None, **style)
     return ax
 
 
@@ -327,8 +347,11 @@ def plot_activation_timeline(
 ):
     """Support of the limit over time: one row per feature ever active, bars coloured by sign.
 
-    Red: ``beta_i > 0``, blue: ``beta_i < 0``; jump times are dotted vertical lines. ``t_max``
-    (default 1.25 t_p, 5 t_p on a log axis) ends the bars of features still active at the end.
+    Rows in order of entry (the first feature to enter on top). Red: ``beta_i > 0``, blue:
+    ``beta_i < 0``; jump times are dotted vertical lines. ``t_max`` (default 1.25 t_p, 5 t_p
+    on a log axis) ends the bars of features still active at the end. With more than
+    :data:`MAX_NAMED_ROWS` rows only the key features (:func:`~dln.plotstyle.key_features`)
+    are named on the axis, the other rows stay unlabelled.
     """
     from matplotlib.patches import Patch
 
@@ -337,22 +360,28 @@ def plot_activation_timeline(
     if t_max is None:
         t_max = (5.0 if time_scale == "log" else 1.25) * times[-1] if times[-1] > 0 else 1.0
     t_end = float(t_max)
-    features = sorted({r["feature"] for r in rows})
+    features = list(dict.fromkeys(r["feature"] for r in rows))  # in order of entry
     y_of = {j: i for i, j in enumerate(features)}
+    many = len(features) > MAX_NAMED_ROWS
     for r in rows:
         right = min(r["leave_time"], t_end)
         ax.barh(
             y_of[r["feature"]],
             right - r["enter_time"],
             left=r["enter_time"],
-            height=0.6,
+            height=0.8 if many else 0.6,
             color=SIGN_COLORS[r["sign"]],
             edgecolor="none",
         )
     for tk in times[1:]:
-        ax.axvline(tk, color="0.5", lw=0.6, linestyle=":", zorder=0)
+        ax.axvline(tk, color="0.5", lw=0.4 if many else 0.6, linestyle=":", zorder=0)
     names = {r["feature"]: r["feature_name"] for r in rows}
-    ax.set_yticks(range(len(features)), [names[j] for j in features])
+    if many:
+        named = sorted(y_of[int(j)] for j in key_features(saddles))
+        ax.set_yticks(named, [names[features[i]] for i in named], fontsize="x-small")
+        ax.set_ylabel(f"{len(features)} features in order of entry\n(key ones named)")
+    else:
+        ax.set_yticks(range(len(features)), [names[j] for j in features])
     ax.set_ylim(len(features) - 0.5, -0.5)
     if time_scale == "log":
         ax.set_xscale("log")

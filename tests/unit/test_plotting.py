@@ -414,3 +414,29 @@ def test_plot_functions_reject_empty_input(stores):
     with pytest.raises(ValueError, match="metric must be one of"):
         convergence_store.plot_metric_over_alpha([conv], ax, metric="nope")
     plt.close(fig)
+
+
+def test_key_features_first_to_enter_then_largest():
+    from dln.plotstyle import key_colors, key_features
+
+    # features 0..19 enter one per step, in reverse index order; the last step is large on 0..3
+    path = np.zeros((21, 30))
+    for k in range(1, 21):
+        path[k:, 19 - (k - 1)] = 1.0
+    path[-1, :4] = [5.0, 6.0, 7.0, 8.0]
+    key = key_features(path, k=8).tolist()
+    assert key[:4] == [19, 18, 17, 16]  # the first four to enter, in order
+    assert key[4:] == [3, 2, 1, 0]  # then the largest at the end
+    assert key_features(path[:4]).tolist() == [19, 18, 17]  # few: every active feature
+    assert key_features(np.zeros((3, 5))).size == 0
+    colors = key_colors(30, key)
+    assert len({colors[j] for j in key}) == len(key)  # distinct colours for the labelled
+
+
+def test_small_problems_keep_every_feature_labelled(stores):
+    """Up to MAX_LABELLED features the flow figure labels every feature, as before."""
+    s = stores["fig2_right"]
+    fig, ax = plt.subplots()
+    flow_store.plot_flow_coordinates(io.read_dataset(s["flows"][0]), ax)
+    assert [line.get_label() for line in ax.get_lines()] == ["x1", "x2", "x3"]
+    plt.close(fig)

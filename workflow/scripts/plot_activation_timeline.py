@@ -8,7 +8,7 @@ import csv
 import math
 from pathlib import Path
 
-from dln import io, saddle_store
+from dln import io, plotstyle, saddle_store
 
 # Columns of the CSV table, in order.
 COLUMNS = (
@@ -33,6 +33,26 @@ def _cell(value) -> str:
     return str(value)
 
 
+# Height cap of the timeline figure, in inches.
+MAX_HEIGHT = 12.0
+
+
+def _panel_height(n_rows: int) -> float:
+    """Inches for a panel of ``n_rows`` feature rows: 0.28 per (named) row, plus the title and
+    the time axis; beyond ``MAX_NAMED_ROWS`` rows (only the key ones named) 0.05 per row."""
+    if n_rows > saddle_store.MAX_NAMED_ROWS:
+        return 4.0 + 0.05 * n_rows + 0.75
+    return 0.28 * max(n_rows, 1) + 0.75
+
+
+def _time_scale(configured: str, sad) -> str:
+    """The problem's time spacing, or log when its jump times span decades (the timeline is
+    drawn from the saddles alone, so early jumps need not be squashed on a linear axis)."""
+    if configured == "log" or plotstyle.spans_decades(sad["jump_time"].values[1:]):
+        return "log"
+    return configured
+
+
 def main(
     *,
     problems: list[str],
@@ -54,10 +74,15 @@ def main(
     pairs = [
         (io.read_dataset(p), io.read_dataset(s)) for p, s in zip(problems, saddles, strict=True)
     ]
-    # panel heights: 0.28 in per feature row plus room for the title and the time axis
-    ratios = [0.28 * max(len(saddle_store.active_features(sad)), 1) + 0.75 for _, sad in pairs]
+    # panel heights: 0.28 in per feature row plus room for the title and the time axis, the
+    # rows thinner beyond MAX_NAMED_ROWS (then unnamed), the whole figure at most MAX_HEIGHT
+    ratios = [_panel_height(len(saddle_store.active_features(sad))) for _, sad in pairs]
+    height = 0.4 + sum(ratios)
+    if height > MAX_HEIGHT:
+        ratios = [r * (MAX_HEIGHT - 0.4) / (height - 0.4) for r in ratios]
+        height = MAX_HEIGHT
     fig, axes = new_figure(len(pairs), 1, width=6.4, height=1.0)
-    fig.set_size_inches(6.4, 0.4 + sum(ratios))
+    fig.set_size_inches(6.4, height)
     axes[0, 0].get_gridspec().set_height_ratios(ratios)
     rows, lines = [], []
     for i, (prob, sad) in enumerate(pairs):
@@ -66,7 +91,7 @@ def main(
         saddle_store.plot_activation_timeline(
             sad,
             ax,
-            time_scale=time_scales.get(name, "linear"),
+            time_scale=_time_scale(time_scales.get(name, "linear"), sad),
             feature_names=prob["feature_name"].values,
             legend=i == 0,
         )

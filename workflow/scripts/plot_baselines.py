@@ -12,7 +12,12 @@ def main(*, studies: list, png: str, pdf: str, caption: str, template: str, dpi:
     from _helpers import new_figure, save_figure
 
     stores = [io.read_dataset(s) for s in studies]
+    # the entry-order panel grows with the number of positions shown (features entering)
+    positions = max((comparison.entry_positions(ds) for ds in stores), default=1)
+    left = 1.6 + 0.3 * positions
     fig, axes = new_figure(len(stores), 2, width=4.6, height=2.9)
+    fig.set_size_inches(left + 4.6, 2.9 * len(stores))
+    axes[0, 0].get_gridspec().set_width_ratios([left, 4.6])
     lines = []
     for i, ds in enumerate(stores):
         name = str(ds.attrs["problem"])

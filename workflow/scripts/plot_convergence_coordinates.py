@@ -5,7 +5,7 @@ One panel per coordinate that is active in the limit: the flow for every configu
 ``beta~_alpha -> beta°`` is visible.
 """
 
-from dln import flow_store, io, saddle_store
+from dln import flow_store, io, plotstyle, saddle_store
 
 # At most this many coordinates (panels) are drawn, the ones that move the most.
 MAX_PANELS = 4
@@ -36,6 +36,9 @@ def main(
         active = saddle_store.moving_features(sad, MAX_PANELS)
     if active.size == 0:
         raise ValueError(f"problem {prob.attrs.get('problem')!r} has no active coordinate")
+    t0 = float(stores[0]["time"].values[0])
+    if time_scale == "linear" and t0 > 0 and plotstyle.spans_decades(sad["jump_time"].values[1:]):
+        time_scale = "log"  # a grid from t > 0 and jumps over decades: early ones not squashed
     fig, axes = new_figure(1, active.size, width=3.6, height=3.3)
     for ax, j in zip(axes[0], active, strict=True):
         flow_store.plot_coordinate_over_alpha(stores, sad, ax, feature=int(j))

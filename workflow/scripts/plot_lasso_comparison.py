@@ -11,6 +11,10 @@ from dln import io, plotstyle, saddle_store
 from dln.baselines.lasso import plot_lasso_path
 
 
+def _faint() -> dict:
+    return {"color": plotstyle.OTHER_STYLE["color"], "alpha": plotstyle.OTHER_STYLE["alpha"]}
+
+
 def main(
     *,
     figure: str,
@@ -38,21 +42,36 @@ def main(
     fig, axes = new_figure(1, 2, width=4.3, height=3.6)
     ax_sad, ax_las = axes[0]
     ax_las.sharey(ax_sad)
-    colors = plotstyle.feature_colors(sad.sizes["feature"])
     times, betas = saddle_store.limit_steps(sad, float(t[-1]))
     names = [str(n) for n in sad["feature_name"].values]
-    for j in range(betas.shape[1]):
-        on = j in features
-        ax_sad.step(
-            times,
-            betas[:, j],
-            where="post",
-            color=colors[j] if on else plotstyle.INACTIVE_COLOR,
-            lw=1.5 if on else 0.8,
-            label=names[j] if on else None,
+    d = sad.sizes["feature"]
+    wide = len(features) > plotstyle.MAX_LABELLED or d > 100
+    if wide:  # the key features coloured (the same in both panels), the others faint
+        features = [int(j) for j in plotstyle.key_features(sad)]
+        colors = plotstyle.key_colors(d, features)
+        plotstyle.draw_others(
+            ax_sad, times, betas[:, np.setdiff1d(np.arange(d), features)], step=True
         )
+        for j in features:
+            ax_sad.step(times, betas[:, j], where="post", color=colors[j], lw=1.5, label=names[j])
+        ax_sad.plot([], [], lw=0.8, label=f"{d - len(features)} others", **_faint())
+    else:
+        colors = plotstyle.feature_colors(d)
+        for j in range(betas.shape[1]):
+            on = j in features
+            ax_sad.step(
+                times,
+                betas[:, j],
+                where="post",
+                color=colors[j] if on else plotstyle.INACTIVE_COLOR,
+                lw=1.5 if on else 0.8,
+                label=names[j] if on else None,
+            )
+    many = sad.sizes["saddle"] > 2 * plotstyle.MAX_LABELLED
     for tk in sad["jump_time"].values[1:]:
-        ax_sad.axvline(tk, color="0.4", lw=0.7, linestyle="--", zorder=1)
+        ax_sad.axvline(
+            tk, color="0.6" if many else "0.4", lw=0.4 if many else 0.7, linestyle="--", zorder=1
+        )
     ax_sad.axhline(0.0, color="0.8", lw=0.5, zorder=1)
     if time_scale == "log":
         ax_sad.set_xscale("log")

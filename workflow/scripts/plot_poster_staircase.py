@@ -5,7 +5,7 @@ dark (small alpha), over the limit staircase of Algorithm 1: the staircase emerg
 ``alpha -> 0``.
 """
 
-from dln import flow_store, io
+from dln import flow_store, io, plotstyle
 
 
 def main(
@@ -29,6 +29,9 @@ def main(
     stores = read_flows_by_alpha(flows)
     fig, axes = new_figure(1, 1, width=7.2, height=3.8)
     ax = axes[0, 0]
+    t0 = float(stores[0]["time"].values[0])
+    if time_scale == "linear" and t0 > 0 and plotstyle.spans_decades(sad["jump_time"].values[1:]):
+        time_scale = "log"  # a grid from t > 0 and jumps over decades: early ones not squashed
     flow_store.plot_losses_over_alpha(stores, sad, ax, time_scale=time_scale)
     setup = problem_setup(prob)
     ax.set_title(

@@ -11,7 +11,7 @@ def main(*, saddles: list[str], png: str, pdf: str, dpi: int = 150):
     ncols = min(3, len(saddles))
     fig, axes = new_figure(math.ceil(len(saddles) / ncols), ncols)
     for ax, path in zip(axes.flat, saddles, strict=False):
-        saddle_store.plot_saddle_staircase(io.read_dataset(path), ax)
+        saddle_store.plot_saddle_staircase(io.read_dataset(path), ax, time_scale="auto")
     for ax in list(axes.flat)[len(saddles) :]:
         ax.set_axis_off()
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)

@@ -14,7 +14,7 @@ import numpy as np
 from dln._validation import check_X_y
 from dln.activation import ACTIVE_RTOL, activation_order, activation_times, rank_agreement
 from dln.baselines.omp import omp_path
-from dln.plotstyle import LOSS_FLOOR, feature_colors
+from dln.plotstyle import LOSS_FLOOR, MAX_LABELLED, feature_colors, key_colors
 from dln.studies.common import TIME, study_dataset
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = [
     "VARIABLES",
     "BaselineComparison",
     "baseline_comparison",
+    "entry_positions",
     "plot_entry_orders",
     "plot_loss_versus_l1",
     "to_dataset",
@@ -273,15 +274,38 @@ def to_dataset(study: BaselineComparison, *, feature_names=None, problem: str = 
 # --------------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------------
-def plot_entry_orders(ds, ax, *, max_positions: int = 10):
+def entry_positions(ds, max_positions: int | None = None) -> int:
+    """Columns of :func:`plot_entry_orders`: the most features any method lets enter, at
+    most ``max_positions`` (default :data:`~dln.plotstyle.MAX_LABELLED`), at least 1."""
+    cap = MAX_LABELLED if max_positions is None else int(max_positions)
+    most = max(
+        int(np.max(ds[v].values, initial=0)) for v in ("saddle_rank", "lasso_rank", "omp_rank")
+    )
+    return max(1, min(cap, most))
+
+
+def plot_entry_orders(ds, ax, *, max_positions: int | None = None):
     """Entry order of the features for the saddles, the Lasso path and OMP, side by side.
 
-    One row per method, one column per position; each feature keeps its colour across rows
-    (features that later leave the support are underlined with a dotted bar).
+    One row per method, one column per position (as many as features enter, at most
+    ``max_positions``, default :data:`~dln.plotstyle.MAX_LABELLED`: :func:`entry_positions`);
+    each feature keeps its colour across rows (features that later leave the support are
+    framed with a dotted line).
     """
     names = [str(n) for n in ds["feature_name"].values]
     d = len(names)
-    colors = feature_colors(d)
+    max_positions = entry_positions(ds, max_positions)
+    if d <= 20:
+        colors = feature_colors(d)
+    else:  # colours by saddle entry order among the features shown
+        shown = {
+            j
+            for v in ("saddle_rank", "lasso_rank", "omp_rank")
+            for j in np.flatnonzero((ds[v].values >= 1) & (ds[v].values <= max_positions))
+        }
+        rank = ds["saddle_rank"].values
+        order = sorted(shown, key=lambda j: (rank[j] if rank[j] >= 1 else np.inf, j))
+        colors = key_colors(d, order)
     rows = (("saddles", "saddle_rank"), ("lasso", "lasso_rank"), ("omp", "omp_rank"))
     for r, (method, var) in enumerate(rows):
         ranks = ds[var].values

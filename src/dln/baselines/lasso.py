@@ -25,7 +25,15 @@ import numpy as np
 
 from dln._validation import check_array, check_positive, check_X_y
 from dln.activation import ACTIVE_RTOL
-from dln.plotstyle import INACTIVE_COLOR, feature_colors, set_time_axis
+from dln.plotstyle import (
+    INACTIVE_COLOR,
+    MAX_LABELLED,
+    draw_others,
+    feature_colors,
+    key_colors,
+    key_features,
+    set_time_axis,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -225,16 +233,34 @@ def plot_lasso_path(lasso, ax, *, time_scale: str = "linear", features=None):
     """Coordinates of the Lasso solution at ``lam = 1/t`` against ``t``, knots marked.
 
     ``features`` selects the coloured coordinates (default: those non-zero at a knot or at
-    the end); the others are drawn thin and grey. Knots are dotted vertical lines.
+    the end); the others are drawn thin and grey. Knots are dotted vertical lines. With more
+    than :data:`~dln.plotstyle.MAX_LABELLED` such features (or more than 100 features), only
+    the key ones (``features`` if few enough, else :func:`~dln.plotstyle.key_features` of the
+    knots) are coloured (:func:`~dln.plotstyle.key_colors`), the others drawn faint.
     """
     t = lasso["time"].values
     beta = lasso["beta"].values
     d = beta.shape[1]
-    colors = feature_colors(d)
+    every = np.vstack([lasso["knot_beta"].values, lasso["end_beta"].values[None]])
     if features is None:
-        every = np.vstack([lasso["knot_beta"].values, lasso["end_beta"].values[None]])
         top = float(np.abs(every).max()) or 1.0
         features = np.flatnonzero(np.any(np.abs(every) > ACTIVE_RTOL * top, axis=0))
+    if len(features) > MAX_LABELLED or d > 100:
+        key = [int(j) for j in features] if len(features) <= MAX_LABELLED else key_features(every)
+        colors = key_colors(d, key)
+        draw_others(ax, t, beta[:, np.setdiff1d(np.arange(d), key)])
+        for j in key:
+            ax.plot(t, beta[:, j], color=colors[j], lw=1.5, zorder=2)
+        many_knots = lasso["knot_time"].size > 2 * MAX_LABELLED
+        for tk in lasso["knot_time"].values:
+            if t[0] <= tk <= t[-1]:
+                ax.axvline(tk, color="0.6", lw=0.4 if many_knots else 0.7, ls=":", zorder=1)
+        ax.axhline(0.0, color="0.8", lw=0.5, zorder=1)
+        set_time_axis(ax, t, time_scale)
+        ax.set_xlabel(r"$t = 1/\lambda$ (accelerated time)")
+        ax.set_ylabel(r"Lasso $\hat\beta(\lambda = 1/t)$")
+        return ax
+    colors = feature_colors(d)
     features = set(int(j) for j in features)
     for j in range(d):
         on = j in features

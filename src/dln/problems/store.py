@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from dln.io import feature_coords, global_attrs, to_json, var_attrs
-from dln.plotstyle import label
+from dln.plotstyle import MAX_LABELLED, label, thin_ticks
 
 __all__ = ["plot_problem", "to_dataset"]
 
@@ -63,6 +63,9 @@ def to_dataset(problem) -> xr.Dataset:
 def plot_problem(ds, ax, *, saddles=None):
     """Stem plot of ``beta_star`` (or of ``b = X^T y / n`` when unknown) per feature.
 
+    Up to :data:`~dln.plotstyle.MAX_LABELLED` features: bars named by feature; beyond, thin
+    stems over the feature index (ticks thinned) and ``beta_p`` marked where non-zero.
+
     Parameters
     ----------
     ds : xarray.Dataset
@@ -79,12 +82,27 @@ def plot_problem(ds, ax, *, saddles=None):
     else:
         values = ds["X"].values.T @ ds["y"].values / ds.sizes["sample"]
         name = r"$b = X^\top y / n$"
+    names = [str(n) for n in ds["feature_name"].values]
+    if d > MAX_LABELLED:  # wide: thin bars, beta_p only where non-zero, index ticks thinned
+        ax.vlines(x, 0.0, values, color="0.6", lw=1.0, label=name)
+        if saddles is not None:
+            end = saddles["beta"].values[-1]
+            on = np.abs(end) > 1e-9 * max(float(np.abs(end).max()), 1e-300)
+            ax.plot(x[on], end[on], "k_", markersize=6, mew=1.5, label=r"$\beta_p$ (non-zero)")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_xlim(-0.5, d - 0.5)
+        thin_ticks(ax.xaxis, d)
+        ax.set_xlabel(label(ds["feature"]))
+        ax.set_ylabel("coefficient")
+        n = ds.sizes["sample"]
+        ax.set_title(f"{ds.attrs.get('problem', '')}  (n={n}, d={d})", fontsize="medium")
+        ax.legend(fontsize="small", frameon=False, loc="upper right")
+        return ax
     ax.bar(x, values, color="0.7", label=name)
     if saddles is not None:
         ax.plot(x, saddles["beta"].values[-1], "k_", markersize=12, mew=2, label=r"$\beta_p$")
     ax.axhline(0.0, color="k", lw=0.5)
-    names = [str(n) for n in ds["feature_name"].values]
-    ax.set_xticks(x, names if d <= 12 else [""] * d)
+    ax.set_xticks(x, names)
     ax.set_xlabel(label(ds["feature"]))
     ax.set_ylabel("coefficient")
     n = ds.sizes["sample"]

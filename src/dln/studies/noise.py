@@ -13,7 +13,7 @@ import numpy as np
 
 from dln._validation import check_array, check_positive, check_X_y
 from dln.activation import activation_times, mean_pairwise_agreement, rank_agreement
-from dln.plotstyle import feature_colors, legend_outside
+from dln.plotstyle import feature_colors, legend_outside, tidy_log_ticks
 from dln.studies.common import TIME, study_dataset
 
 if TYPE_CHECKING:
@@ -243,16 +243,30 @@ def plot_noise_agreement(ds, ax):
     return ax
 
 
+def _clean_entering(ds) -> list[str]:
+    """Name of the feature entering at each jump of the clean data (``+`` joins ties; ``""``
+    for a jump at which no feature enters for the first time)."""
+    names = [str(n) for n in ds["feature_name"].values]
+    first = ds["clean_activation_time"].values
+    out = []
+    for tk in ds["clean_jump_time"].values:
+        idx = np.flatnonzero(np.isclose(first, tk, rtol=1e-9, atol=0.0))
+        out.append("+".join(names[j] for j in idx))
+    return out
+
+
 def plot_noise_jump_times(ds, ax, *, max_jumps: int = 8):
     """The first ``max_jumps`` jump times of Algorithm 1 against the noise level (log scale).
 
-    One colour per jump index; dots: seeds. The number of jumps is in the tick labels.
+    One colour per jump index, labelled with the feature that enters at that jump of the
+    clean data; dots: seeds. The number of jumps is in the tick labels.
     """
     levels = ds["noise_level"].values
     jumps = ds["jump_time"].values
     x = np.arange(levels.size)
     k_max = min(max_jumps, jumps.shape[2])
     colors = feature_colors(k_max)
+    entering = _clean_entering(ds)
     S = jumps.shape[1]
     offsets = (np.arange(S) - (S - 1) / 2) * (0.5 / max(S, 1))
     for k in range(k_max):
@@ -264,7 +278,7 @@ def plot_noise_jump_times(ds, ax, *, max_jumps: int = 8):
             "-",
             color=colors[k],
             lw=1,
-            label=f"$t_{{{k + 1}}}$",
+            label=f"$t_{{{k + 1}}}$" + (f": {entering[k]}" if k < len(entering) else ""),
         )
     n_jumps = ds["n_jumps"].values
     ax.set_xticks(
@@ -273,6 +287,7 @@ def plot_noise_jump_times(ds, ax, *, max_jumps: int = 8):
     )
     ax.set_xlabel(r"label noise: std / std($y$)  (number of jumps)")
     ax.set_yscale("log")
+    tidy_log_ticks(ax.yaxis)
     ax.set_ylabel(r"jump time $t_k$ (accelerated time)")
     legend_outside(ax, fontsize="x-small")
     return ax

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dln._validation import check_array, check_positive, check_X_y
-from dln.plotstyle import alpha_colors, feature_colors, label
+from dln.plotstyle import (
+    MAX_LABELLED,
+    alpha_colors,
+    draw_others,
+    feature_colors,
+    key_colors,
+    key_features,
+    label,
+    thin_ticks,
+    tidy_log_ticks,
+)
 from dln.studies.common import TIME, loss_levels, study_dataset, study_time_grid
 
 if TYPE_CHECKING:
@@ -256,12 +266,24 @@ def to_dataset(study: StepSizeStudy, *, feature_names=None, problem: str = "") -
 # figures
 # --------------------------------------------------------------------------------------------
 def plot_step_size_coordinates(ds, ax, *, step_index: int, features=None):
-    """The flow's coordinates (solid) and gradient descent with one step size (dashed)."""
+    """The flow's coordinates (solid) and gradient descent with one step size (dashed).
+
+    With more than :data:`~dln.plotstyle.MAX_LABELLED` features only ``features`` (default
+    :func:`~dln.plotstyle.key_features` of the flow) are coloured, the others drawn faint.
+    """
     t = ds["time"].values
     flow = ds["flow_beta"].values
     gd = ds["gd_beta"].values[step_index]
     d = flow.shape[1]
-    colors = feature_colors(d)
+    if d > MAX_LABELLED:
+        key = [int(j) for j in (key_features(flow) if features is None else features)]
+        colors = key_colors(d, key)
+        others = np.setdiff1d(np.arange(d), key)
+        draw_others(ax, t, flow[:, others])
+        draw_others(ax, t, gd[:, others], linestyle="--")
+        features = key
+    else:
+        colors = feature_colors(d)
     if features is None:
         features = range(d)
     for j in features:
@@ -289,6 +311,7 @@ def plot_step_size_jumps(ds, ax):
         ax.plot(k, np.maximum(rel, 1e-12), "o-", ms=3, color=colors[i], label=f"step {step:g}")
     ax.set_yscale("log")
     ax.set_xticks(k)
+    thin_ticks(ax.xaxis, k.size)
     ax.set_xlabel("jump k")
     ax.set_ylabel(r"$|t^{GD}_k - t^{flow}_k| / t^{flow}_k$")
     ax.legend(fontsize="x-small", frameon=False)
@@ -322,6 +345,8 @@ def plot_step_size_errors(ds, ax):
         ax.text(s, 0.95, " diverged", transform=ax.get_xaxis_transform(), fontsize="x-small")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    tidy_log_ticks(ax.xaxis)
+    tidy_log_ticks(ax.yaxis)
     ax.set_xlabel(label(ds["step"]))
     ax.set_ylabel("error of GD against the flow")
     ax.legend(fontsize="x-small", frameon=False, loc="upper left")
