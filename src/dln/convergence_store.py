@@ -122,8 +122,10 @@ def _others_entry(ax, n_jumps: int):
         )
 
 
-def plot_convergence(ds, ax):
-    """``|jump time error|`` against ``log(1/alpha)`` (log-log), with the fitted lines."""
+def _draw_jump_errors(ds, ax, *, label: str) -> None:
+    """Each jump's measured ``|t_k^alpha - t_k|`` against ``log(1/alpha)`` (markers) with its
+    stored log-log fit (line), the first ``MAX_LABELLED`` jumps labelled by ``label`` (a format
+    string of ``k`` and ``slope``), and a ``C / log(1/alpha)`` guide."""
     lam = ds["log_inv_alpha"].values
     errors = ds["jump_time_error"].values
     colors = _jump_colors(ds.sizes["jump"])
@@ -133,6 +135,7 @@ def plot_convergence(ds, ax):
         if not np.any(ok):
             continue
         slope = float(ds["jump_slope"].values[i])
+        intercept = float(ds["jump_intercept"].values[i])
         labelled = i < MAX_LABELLED
         ax.loglog(
             lam[ok],
@@ -140,13 +143,17 @@ def plot_convergence(ds, ax):
             "o",
             color=colors[i],
             ms=4 if labelled else 2,
-            label=rf"$k={k}$, slope {slope:.2f}" if labelled else None,
+            label=label.format(k=k, slope=slope) if labelled else None,
         )
-        intercept = float(ds["jump_intercept"].values[i])
         if np.isfinite(slope) and np.isfinite(intercept):
             ax.loglog(lam, np.exp(intercept) * lam**slope, "-", color=colors[i], lw=0.8)
     _others_entry(ax, ds.sizes["jump"])
     reference_slope(ax, lam, errors)
+
+
+def plot_convergence(ds, ax):
+    """``|jump time error|`` against ``log(1/alpha)`` (log-log), with the fitted lines."""
+    _draw_jump_errors(ds, ax, label=r"$k={k}$, slope {slope:.2f}")
     ax.set_xlabel(r"$\log(1/\alpha)$")
     ax.set_ylabel(r"$|t_k^\alpha - t_k|$ (accelerated time)")
     ax.set_title(f"{ds.attrs.get('problem', '')}: jump times", fontsize="medium")
@@ -185,29 +192,7 @@ def plot_jump_time_errors(ds, ax):
     Markers: the measured errors of jump ``k``; solid lines: the stored log-log fits (slope in
     the legend); dotted: a ``C / log(1/alpha)`` reference line. Legend outside the axes.
     """
-    lam = ds["log_inv_alpha"].values
-    errors = ds["jump_time_error"].values
-    colors = _jump_colors(ds.sizes["jump"])
-    for i, k in enumerate(ds["jump"].values):
-        e = np.abs(errors[:, i])
-        ok = np.isfinite(e) & (e > 0)
-        if not np.any(ok):
-            continue
-        slope = float(ds["jump_slope"].values[i])
-        intercept = float(ds["jump_intercept"].values[i])
-        labelled = i < MAX_LABELLED
-        ax.loglog(
-            lam[ok],
-            e[ok],
-            "o",
-            color=colors[i],
-            ms=4 if labelled else 2,
-            label=rf"jump $k={k}$: slope {slope:.2f}" if labelled else None,
-        )
-        if np.isfinite(slope) and np.isfinite(intercept):
-            ax.loglog(lam, np.exp(intercept) * lam**slope, "-", color=colors[i], lw=0.8)
-    _others_entry(ax, ds.sizes["jump"])
-    reference_slope(ax, lam, errors)
+    _draw_jump_errors(ds, ax, label=r"jump $k={k}$: slope {slope:.2f}")
     ax.set_xlabel(r"$\log(1/\alpha)$")
     ax.set_ylabel(r"$|t_k^\alpha - t_k|$ (accelerated time)")
     ax.set_title(str(ds.attrs.get("problem", "")), fontsize="medium")
