@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dln.pipeline.paths import PLAN_CACHE, Paths, time_grid  # noqa: F401  (re-exported)
-from dln.pipeline.sources import READ_OPTIONS, build_problem
+from dln.pipeline.sources import build_problem, read_options
 
 # Problem names and alpha exponents as they may appear in paths (wildcard_constraints).
 PROBLEM_RE = "[A-Za-z][A-Za-z0-9_]*"
@@ -325,7 +325,7 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
     then must not be set). ``validate`` fills in the schema defaults of the new entries.
     """
     path = cfg.get("data")
-    options = {k: cfg[k] for k in READ_OPTIONS if cfg.get(k) not in (None, [], (), "error")}
+    options = read_options(cfg)
     if path is None:
         for key in ("target", "data_name", *options):
             if cfg.get(key) is not None:
@@ -354,9 +354,6 @@ def apply_data_shortcut(cfg: dict, *, validate: Callable[[dict], Any] | None = N
             f"directory {str(Path.cwd())!r}); allowed: an existing .csv or .npz file",
         )
     standardize = bool(cfg.get("standardize", True))
-    for key in ("drop", "categorical", "na_values"):  # `drop=id` arrives as a string
-        if isinstance(options.get(key), str):
-            options[key] = [options[key]]
     try:
         problem = load_data(path, target=target, standardize=standardize, name=name, **options)
     except (ValueError, TypeError) as exc:
@@ -447,10 +444,11 @@ def _problem_table(cfg: Mapping) -> dict[str, dict]:
             _fail(f"problems.{name}.time.t_min", "must be > 0 with spacing: log")
         if time["t_max"] is not None and time["t_max"] <= time["t_min"]:
             _fail(f"problems.{name}.time.t_max", "must exceed time.t_min")
-        alphas = [
+        listed = [
             canonical(v, f"problems.{name}.log10_alpha[{i}]")
             for i, v in enumerate(spec["log10_alpha"])
         ]
+        alphas = list(listed)
         grid = spec["log10_alpha_grid"]
         if grid is not None:
             if grid["min_log_inv_alpha"] > grid["max_log_inv_alpha"]:
@@ -463,7 +461,6 @@ def _problem_table(cfg: Mapping) -> dict[str, dict]:
             _fail(f"problems.{name}", "no alphas: set log10_alpha and/or log10_alpha_grid")
         spec["alphas"] = _by_log_inv_alpha(alphas)
         if spec["plot_log10_alpha"] is None:
-            listed = [canonical(a, f"problems.{name}.log10_alpha") for a in spec["log10_alpha"]]
             spec["plot_alphas"] = (listed or spec["alphas"])[: cfg["figures"]["max_flow_alphas"]]
         else:
             spec["plot_alphas"] = []
@@ -661,11 +658,14 @@ def _source_digest(name: str, spec: Mapping, cfg: Mapping) -> str:
     return digest.hexdigest()
 
 
-def _problem_facts(name: str, spec: Mapping, cfg: Mapping, *, need_jumps: bool, cache_dir):
+def _problem_facts(
+    name: str, spec: Mapping, cfg: Mapping, *, need_jumps: bool, cache_dir, digest=None
+):
     """``{"n_features": d, "jump_times": [...] or None}`` of one problem, cached on disk.
 
     Builds the problem (so a bad data file stops the run here) and, when ``need_jumps``, runs
-    Algorithm 1 for its jump times. Raises :class:`ConfigError` naming the key.
+    Algorithm 1 for its jump times. ``digest``: :func:`_source_digest`, if the caller has it.
+    Raises :class:`ConfigError` naming the key.
     """
     source = next(key for key in SOURCES if spec[key] is not None)
     if source == "data":
@@ -678,7 +678,8 @@ def _problem_facts(name: str, spec: Mapping, cfg: Mapping, *, need_jumps: bool, 
             )
     cache_file = None
     if cache_dir is not None:
-        cache_file = Path(cache_dir) / f"{_source_digest(name, spec, cfg)}.json"
+        digest = digest or _source_digest(name, spec, cfg)
+        cache_file = Path(cache_dir) / f"{digest}.json"
         if cache_file.is_file():
             try:
                 facts = json.loads(cache_file.read_text())
@@ -735,23 +736,23 @@ def check_problems(table: Mapping, cfg: Mapping, *, cache_dir=None) -> None:
     """
     flow, fraction = cfg["flow"], cfg["evaluate"]["window_fraction"]
     for name, spec in table.items():
-        passed = None
+        passed = digest = None
         readable = spec["data"] is None or Path(spec["data"]["path"]).is_file()
         if cache_dir is not None and readable:  # checks passed before with these settings
+            digest = _source_digest(name, spec, cfg)  # reads the data file: once per problem
             settings = {"flow": flow, "fraction": fraction, "time": spec["time"]}
             settings["alpha"] = spec["alphas"][-1]
             key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-            passed = Path(cache_dir) / f"passed-{_source_digest(name, spec, cfg)[:32]}-"
-            passed = passed.with_name(passed.name + key.hexdigest()[:32])
+            passed = Path(cache_dir) / f"passed-{digest[:32]}-{key.hexdigest()[:32]}"
             if passed.is_file():
                 continue
-        _check_problem(name, spec, cfg, cache_dir=cache_dir)
+        _check_problem(name, spec, cfg, cache_dir=cache_dir, digest=digest)
         if passed is not None:
             passed.parent.mkdir(parents=True, exist_ok=True)
             passed.touch()
 
 
-def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir) -> None:
+def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir, digest=None) -> None:
     """The checks of :func:`check_problems` for one problem."""
     import numpy as np
 
@@ -763,7 +764,9 @@ def _check_problem(name: str, spec: Mapping, cfg: Mapping, *, cache_dir) -> None
     need_jumps = not (
         time["t_max"] is None and time["t_min"] == 0 and flow["t_max_factor"] - 1 >= fraction
     )
-    facts = _problem_facts(name, spec, cfg, need_jumps=need_jumps, cache_dir=cache_dir)
+    facts = _problem_facts(
+        name, spec, cfg, need_jumps=need_jumps, cache_dir=cache_dir, digest=digest
+    )
     d = facts["n_features"]
     if spec["scales"] is not None and len(spec["scales"]) != d:
         _fail(f"problems.{name}.scales", f"needs one entry per feature ({d})")

@@ -9,6 +9,22 @@ from collections.abc import Mapping
 READ_OPTIONS = ("drop", "index_col", "categorical", "missing", "sep", "decimal", "na_values")
 
 
+def read_options(entry: Mapping) -> dict:
+    """The reading options set in ``entry`` (a ``data:`` entry, or the configuration's top
+    level with the ``data=`` shortcut), as keyword arguments of ``load_data``: unset ones
+    (null, empty, the default ``missing: error``) are left to its defaults, and one column
+    given as a string (``drop=id`` on the command line) becomes a list."""
+    options = {}
+    for key in READ_OPTIONS:
+        value = _plain(entry.get(key))
+        if value is None or value == [] or value == "error":
+            continue
+        if key in ("drop", "categorical", "na_values") and isinstance(value, str):
+            value = [value]
+        options[key] = value
+    return options
+
+
 def _plain(obj):
     if isinstance(obj, Mapping):
         return {k: _plain(v) for k, v in obj.items()}
@@ -33,16 +49,12 @@ def build_problem(name: str, source: Mapping):
         problem = make_problem(name=name, **kwargs)
     elif source.get("data") is not None:
         data = source["data"]
-        options = {k: _plain(data[k]) for k in READ_OPTIONS if data.get(k) not in (None, [], ())}
-        for key in ("drop", "categorical", "na_values"):  # one column may be given as a string
-            if isinstance(options.get(key), str):
-                options[key] = [options[key]]
         problem = load_data(
             data["path"],
             target=data.get("target"),
             standardize=data["standardize"],
             name=name,
-            **options,
+            **read_options(data),
         )
     else:
         raise ValueError(f"problem {name!r}: no preset, generate or data given")
