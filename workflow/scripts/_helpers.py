@@ -151,30 +151,6 @@ def job_context(
         raise JobError(f"{rule} failed{at}: {type(exc).__name__}: {exc}") from exc
 
 
-def report_figure_kwargs(snakemake, **inputs) -> dict:
-    """Keyword arguments of a report figure's ``main()``: the given inputs, the caption
-    template, the PNG/PDF/caption outputs and the ``setup`` (if any) and ``figure`` params."""
-    return {
-        **inputs,
-        "template": snakemake.input.template,
-        "png": snakemake.output.png,
-        "pdf": snakemake.output.pdf,
-        "caption": snakemake.output.caption,
-        **getattr(snakemake.params, "setup", {}),
-        **snakemake.params.figure,
-    }
-
-
-def flow_figure_kwargs(snakemake) -> dict:
-    """:func:`report_figure_kwargs` of a figure drawn from one problem, its saddles and flows."""
-    return report_figure_kwargs(
-        snakemake,
-        problem=snakemake.input.problem,
-        saddles=snakemake.input.saddles,
-        flows=list(snakemake.input.flows),
-    )
-
-
 def read_flows_by_alpha(paths):
     """The flow stores at ``paths``, ordered by increasing log(1/alpha) (decreasing alpha)."""
     from dln import io

@@ -183,12 +183,6 @@ class Plan:
         part = self.problems[problem].part_of(log10_alpha)
         return self.paths.evaluation.format(problem=problem, part=part, log10_alpha=log10_alpha)
 
-    def flow_dirs(self, problem: str, alphas) -> list[str]:
-        """The sweep directories (job outputs) holding the flows of ``alphas``."""
-        spec = self.problems[problem]
-        parts = sorted({spec.part_of(a) for a in alphas})
-        return [self.paths.flow_dir.format(problem=problem, part=p) for p in parts]
-
     def evaluation_dirs(self, problem: str) -> list[str]:
         spec = self.problems[problem]
         parts = sorted({spec.part_of(a) for a in spec.alphas})
