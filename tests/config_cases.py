@@ -106,6 +106,11 @@ CASES = [
         _set(B, "problems.table.data.standardize", "yes"),
         [_schema_path("problems.table.data.standardize"), "is not of type 'boolean'"],
     ),
+    (
+        "enum_coefficient_units",
+        _set(B, "coefficient_units", "raw"),
+        [_schema_path("coefficient_units"), "is not one of ['original', 'standardized']"],
+    ),
     # missing required keys
     (
         "missing_source",

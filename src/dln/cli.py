@@ -16,6 +16,8 @@ import argparse
 import re
 import sys
 
+from dln.units import UNITS
+
 __all__ = ["main"]
 
 # At most this many features get a row of their own on the timeline figure (the first to
@@ -170,7 +172,15 @@ def _build_parser() -> _Parser:
         dest="standardize",
         action="store_false",
         help="use the raw columns; by default X is centred and scaled to unit variance and y "
-        "centred (an intercept), and coefficients are in standardised units",
+        "centred (an intercept), as in the pipeline, dln.load_data and dln.SaddleRegressor",
+    )
+    files.add_argument(
+        "--units",
+        choices=UNITS,
+        default=UNITS[0],
+        help="units of the l1 norms of the coefficients: the columns' original units "
+        "(default; a standardised coefficient divided by its column's standard deviation) "
+        "or standardized (per standard deviation)",
     )
     outputs = path.add_argument_group("outputs")
     outputs.add_argument(
@@ -256,13 +266,13 @@ def _path(args) -> int:
         result = saddle_jumps(problem.X, problem.y, max_saddles=args.max_saddles)
     except (ValueError, SaddleLimitError) as exc:
         return _fail("dln path", f"Algorithm 1 failed on {problem.params['file_name']}: {exc}", 1)
-    rows = _events(result, problem.feature_names)
-    print(_header(problem, result))
+    rows = _events(result, problem, args.units)
+    print(_header(problem, result, args.units))
     print()
     print(_table(result, rows))
     try:
         if args.csv:
-            _write_csv(args.csv, rows)
+            _write_csv(args.csv, rows, problem, args.units)
             print(f"\nactivation table written to {args.csv}")
         if args.plot:
             _plot_timeline(args.plot, result, problem)
@@ -272,11 +282,15 @@ def _path(args) -> int:
     return 0
 
 
-def _events(result, feature_names) -> list[dict]:
-    """One row per feature that enters or leaves at each jump, in jump order."""
+def _events(result, problem, units: str) -> list[dict]:
+    """One row per feature that enters or leaves at each jump, in jump order; the l1 norm of
+    the saddle's coefficients in ``units`` (dln.units)."""
     import numpy as np
 
-    l1 = np.abs(result.betas).sum(axis=1)
+    from dln.units import to_units
+
+    feature_names = problem.feature_names
+    l1 = np.abs(to_units(result.betas, problem.params, units)).sum(axis=1)
     rows = []
     for k in range(1, result.n_saddles + 1):
         changes = [(int(j), "enters", result.betas[k, j]) for j in result.activated[k]]
@@ -296,16 +310,16 @@ def _events(result, feature_names) -> list[dict]:
     return rows
 
 
-def _header(problem, result) -> str:
+def _header(problem, result, units: str) -> str:
+    import numpy as np
+
+    from dln.units import to_units, units_sentence
+
     p = problem.params
-    units = (
-        "standardised units (X centred and scaled to unit variance, y centred)"
-        if p.get("standardize")
-        else "original units (no centring, no intercept)"
-    )
     lines = [
         f"{p.get('file_name', problem.name)}: {problem.n_samples} samples, "
-        f"{problem.n_features} features, target {problem.target_name!r}; {units}",
+        f"{problem.n_features} features, target {problem.target_name!r}; "
+        f"{units_sentence(p, units)}",
     ]
     dropped = p.get("dropped_lines") or p.get("dropped_rows") or []
     if dropped:
@@ -315,11 +329,17 @@ def _header(problem, result) -> str:
             f"left out {len(dropped)} row{'s' if len(dropped) > 1 else ''} with a missing "
             f"value ({where} {shown}; --missing drop_rows)"
         )
+    if p.get("constant_features"):
+        lines.append(
+            "constant columns (zero once centred, never active): "
+            + ", ".join(p["constant_features"])
+        )
     ever = int((result.betas != 0).any(axis=0).sum())
+    l1_end = float(np.abs(to_units(result.betas[-1], p, units)).sum())
     lines.append(
         f"Algorithm 1: {result.n_saddles} jumps, {ever} features ever active; times are "
         f"accelerated times t of the alpha -> 0 limit; last saddle: loss "
-        f"{result.losses[-1]:.4g}, l1 norm {result.primal_objective:.4g}"
+        f"{result.losses[-1]:.4g}, l1 norm {l1_end:.4g}"
     )
     return "\n".join(lines)
 
@@ -351,15 +371,31 @@ def _table(result, rows) -> str:
     return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, body)])
 
 
-def _write_csv(path: str, rows: list[dict]) -> None:
+def _write_csv(path: str, rows: list[dict], problem, units: str) -> None:
+    """The activation table, each row naming the data file, the target and the units."""
     import csv
 
-    fields = ("saddle", "time", "feature", "event", "sign", "loss", "l1_norm")
+    from dln.units import data_source, units_label
+
+    source = {
+        "data_file": data_source(problem.params),
+        "target": problem.target_name,
+        "coefficient_units": units_label(problem.params, units),
+    }
+    fields = (*source, "saddle", "time", "feature", "event", "sign", "loss", "l1_norm")
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         for r in rows:
-            writer.writerow({**r, "time": repr(r["time"]), "loss": repr(r["loss"])})
+            writer.writerow(
+                {
+                    **source,
+                    **r,
+                    "time": repr(r["time"]),
+                    "loss": repr(r["loss"]),
+                    "l1_norm": repr(r["l1_norm"]),
+                }
+            )
 
 
 def _plot_timeline(path: str, result, problem) -> None:

@@ -35,7 +35,7 @@ def test_path_prints_the_activation_table(capsys):
     assert main(["path", str(DIABETES), "--target", "progression"]) == 0
     out = capsys.readouterr().out
     assert "442 samples, 10 features, target 'progression'" in out
-    assert "standardised units" in out
+    assert "original units of the columns" in out  # the default, as in the estimator
     problem = load_data(DIABETES, target="progression", standardize=True)
     result = saddle_jumps(problem.X, problem.y)
     rows = _rows(out)
@@ -49,7 +49,31 @@ def test_path_prints_the_activation_table(capsys):
     last = rows[-1]
     assert int(last[0]) == result.n_saddles
     assert float(last[1]) == pytest.approx(result.times[-1], rel=1e-5)
-    assert float(last[6]) == pytest.approx(np.abs(result.betas[-1]).sum(), rel=1e-5)
+    x_scale = np.asarray(problem.params["x_scale"])
+    assert float(last[6]) == pytest.approx(np.abs(result.betas[-1] / x_scale).sum(), rel=1e-5)
+
+
+def test_units_standardized_reports_the_fitted_coefficients(capsys):
+    """--units standardized: the l1 norms of the standardised problem's saddles; they differ
+    from the default original units (the diabetes columns have standard deviations far from 1)."""
+    argv = ["path", str(DIABETES), "--target", "progression"]
+    assert main([*argv, "--units", "standardized"]) == 0
+    out = capsys.readouterr().out
+    assert "standardised units" in out
+    result = saddle_jumps(*_standardized_diabetes())
+    assert float(_rows(out)[-1][6]) == pytest.approx(np.abs(result.betas[-1]).sum(), rel=1e-5)
+    assert main(argv) == 0
+    assert float(_rows(capsys.readouterr().out)[-1][6]) != pytest.approx(
+        np.abs(result.betas[-1]).sum(), rel=1e-2
+    )
+    assert main([*argv, "--units", "raw"]) == 2
+    assert "--units" in capsys.readouterr().err
+
+
+def _standardized_diabetes():
+    problem = load_data(DIABETES, target="progression")  # standardised by default
+    assert problem.params["standardize"] is True
+    return problem.X, problem.y
 
 
 def test_path_writes_csv_and_figure(tmp_path, capsys):
@@ -60,8 +84,22 @@ def test_path_writes_csv_and_figure(tmp_path, capsys):
     assert "original units" in out and str(table) in out and str(figure) in out
     with table.open() as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["saddle", "time", "feature", "event", "sign", "loss", "l1_norm"]
-    problem = load_data(DIABETES, target="progression")
+    assert list(rows[0]) == [
+        "data_file",
+        "target",
+        "coefficient_units",
+        "saddle",
+        "time",
+        "feature",
+        "event",
+        "sign",
+        "loss",
+        "l1_norm",
+    ]
+    assert {(r["data_file"], r["target"], r["coefficient_units"]) for r in rows} == {
+        ("diabetes.csv", "progression", "original")
+    }
+    problem = load_data(DIABETES, target="progression", standardize=False)
     result = saddle_jumps(problem.X, problem.y)
     assert float(rows[-1]["time"]) == result.times[-1]  # written in full precision
     assert {r["event"] for r in rows} <= {"enters", "leaves"}

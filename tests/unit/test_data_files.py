@@ -109,7 +109,7 @@ def test_pickled_npz_is_refused(tmp_path):
 )
 def test_accepted_file_has_the_documented_outcome(tmp_path, name, content, kind):
     path = write_data_file(tmp_path, name, content)
-    problem = load_data(path)
+    problem = load_data(path, standardize=False)
     X, y = problem.X, problem.y
     result = saddle_jumps(X, y)
     lp = min_l1_solution(X, y)
@@ -127,8 +127,14 @@ def test_accepted_file_has_the_documented_outcome(tmp_path, name, content, kind)
         np.testing.assert_array_equal(result.s[:, first], result.s[:, second])
         assert np.all((result.betas[:, first] == 0) | (result.betas[:, second] == 0))
     if kind == "constant":
-        with pytest.raises(ValueError, match="constant feature column"):
-            load_data(path, standardize=True)
+        # standardised (the default), a constant column is zero after centring: never active
+        std = load_data(path)
+        constant = std.feature_names.index(std.params["constant_features"][0])
+        assert std.params["constant_features"] == [std.feature_names[constant]]
+        assert np.all(std.X[:, constant] == 0)
+        assert np.all(saddle_jumps(std.X, std.y).betas[:, constant] == 0)
+        # raw (this test's problem), it acts as an intercept and enters the support
+        assert np.any(result.betas[:, constant] != 0)
     if kind == "same table":
         assert problem.feature_names == ("a", "b") and problem.target_name == "y"
         np.testing.assert_array_equal(X, _TABLE_X)
@@ -150,14 +156,14 @@ def _csv(tmp_path, text, name="data.csv"):
 def test_semicolon_and_decimal_comma_given_or_sniffed(tmp_path):
     path = _csv(tmp_path, "a;b;y\n1,5;2;3\n4;-0,25;6,0\n")
     for kwargs in ({}, {"sep": ";", "decimal": ","}):
-        p = load_data(path, **kwargs)
+        p = load_data(path, standardize=False, **kwargs)
         np.testing.assert_array_equal(p.X, [[1.5, 2.0], [4.0, -0.25]])
         np.testing.assert_array_equal(p.y, [3.0, 6.0])
         assert (p.params["sep"], p.params["decimal"]) == (";", ",")
     with pytest.raises(ValueError, match=r"'1,5'.*column 'a'.*use decimal=','"):
-        load_data(path, sep=";", decimal=".")
+        load_data(path, standardize=False, sep=";", decimal=".")
     with pytest.raises(ValueError, match=r"ragged rows.*line 2.*split on ','"):
-        load_data(path, sep=",")
+        load_data(path, standardize=False, sep=",")
 
 
 def test_bom_is_skipped_and_other_encodings_are_an_option(tmp_path):
@@ -174,16 +180,16 @@ def test_to_csv_index_column(tmp_path):
     path = tmp_path / "frame.csv"
     df.to_csv(path)  # writes the index as an unnamed first column
     with pytest.raises(ValueError, match=r"empty column name.*DataFrame.to_csv.*index_col=0"):
-        load_data(path)
+        load_data(path, standardize=False)
     for kwargs in ({"index_col": 0}, {"index_col": "Unnamed: 0"}, {"drop": ["Unnamed: 0"]}):
-        p = load_data(path, **kwargs)
+        p = load_data(path, standardize=False, **kwargs)
         assert p.feature_names == ("a", "b")
         np.testing.assert_array_equal(p.X, df[["a", "b"]].to_numpy())
     # read back by pandas without index_col and written again: a literal 'Unnamed: 0' column
     pd.read_csv(path).to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"'Unnamed: 0' looks like a DataFrame index"):
-        load_data(path)
-    assert load_data(path, index_col="Unnamed: 0").feature_names == ("a", "b")
+        load_data(path, standardize=False)
+    assert load_data(path, standardize=False, index_col="Unnamed: 0").feature_names == ("a", "b")
 
 
 def test_id_column_is_dropped_or_used_as_index(tmp_path):
@@ -201,8 +207,8 @@ def test_categorical_column_is_one_hot_encoded_without_its_first_level(tmp_path)
     text = "city,a,y\nParis,1,2\nRome,2,3\nParis,4,1\nOslo,1,1\nRome,0,2\n"
     path = _csv(tmp_path, text)
     with pytest.raises(ValueError, match=r"'Paris' in column 'city'.*categorical=\['city'\]"):
-        load_data(path)
-    p = load_data(path, categorical=["city"])
+        load_data(path, standardize=False)
+    p = load_data(path, standardize=False, categorical=["city"])
     # Oslo (first in sorted order) is the reference level: no column, as pandas' drop_first
     assert p.feature_names == ("city_Paris", "city_Rome", "a")
     expected = pd.get_dummies(pd.read_csv(path)["city"], drop_first=True, dtype=float)
@@ -219,7 +225,7 @@ def test_categorical_column_is_one_hot_encoded_without_its_first_level(tmp_path)
 
 def test_numeric_codes_can_be_categorical(tmp_path):
     path = _csv(tmp_path, "zone,y\n10,1\n9,2\n10,3\n")
-    p = load_data(path, categorical=["zone"])
+    p = load_data(path, standardize=False, categorical=["zone"])
     assert p.feature_names == ("zone_9",)  # levels are texts: '10' < '9'
     np.testing.assert_array_equal(p.X[:, 0], [0.0, 1.0, 0.0])
 
@@ -243,20 +249,20 @@ def test_missing_cells_name_column_row_and_option(tmp_path, text, match):
 def test_missing_drop_rows(tmp_path):
     text = "id,a,b,y\np1,1,2,3\np2,4,NA,2\np3,5,,1\n\np4,7,8,9\np5,N/A,1,1\np6,2,3,NaN\np7,1,0,2\n"
     path = _csv(tmp_path, text)
-    p = load_data(path, drop=["id"], missing="drop_rows")
+    p = load_data(path, standardize=False, drop=["id"], missing="drop_rows")
     np.testing.assert_array_equal(p.X, [[1, 2], [7, 8], [1, 0]])
     np.testing.assert_array_equal(p.y, [3, 9, 2])
     assert p.params["dropped_lines"] == [3, 4, 7, 8]
     # missing cells in a dropped column do not count
     path = _csv(tmp_path, "note,a,y\n,1,2\nNA,2,3\n", name="notes.csv")
-    assert load_data(path, drop=["note"]).n_samples == 2
+    assert load_data(path, standardize=False, drop=["note"]).n_samples == 2
     # extra markers; every row missing is refused
     path = _csv(tmp_path, "a,b,y\n1,?,3\n4,-999,6\n5,6,7\n", name="markers.csv")
-    p = load_data(path, na_values=["?", "-999"], missing="drop_rows")
+    p = load_data(path, standardize=False, na_values=["?", "-999"], missing="drop_rows")
     assert p.n_samples == 1 and p.params["dropped_lines"] == [2, 3]
     path = _csv(tmp_path, "a,y\n1,\nNA,2\n", name="all_missing.csv")
     with pytest.raises(ValueError, match="no data rows left"):
-        load_data(path, missing="drop_rows")
+        load_data(path, standardize=False, missing="drop_rows")
 
 
 def test_infinite_values_are_refused_even_with_drop_rows(tmp_path):
@@ -270,13 +276,13 @@ def test_quoted_fields_with_separators_and_line_breaks(tmp_path):
     path = _csv(tmp_path, text)
     # the bad cell is on line 6: the quoted line break in row 2 takes a line
     with pytest.raises(ValueError, match=r"'x' in column 'y', data row 4 \(file line 6\)"):
-        load_data(path, drop=["name"])
+        load_data(path, standardize=False, drop=["name"])
     path = _csv(tmp_path, text.replace(",x\n", ",5\n"))
-    p = load_data(path, drop=["name"])
+    p = load_data(path, standardize=False, drop=["name"])
     assert p.params["sep"] == "," and p.feature_names == ("a",)
     np.testing.assert_array_equal(p.y, [2, 3, 4, 5])
     path = _csv(tmp_path, '"a;1";b;y\n"2,5";1;3\n1;"0,5";4\n', name="semi.csv")
-    p = load_data(path)
+    p = load_data(path, standardize=False)
     assert p.feature_names == ("a;1", "b") and p.params["decimal"] == ","
     np.testing.assert_array_equal(p.X, [[2.5, 1.0], [1.0, 0.5]])
 
@@ -321,13 +327,13 @@ def test_npz_drop_and_missing(tmp_path):
     X[1, 2] = np.nan
     np.savez(path, X=X, y=_Y, feature_names=np.array(["a", "b", "c"]), beta_star=[1.0, 2, 3])
     with pytest.raises(ValueError, match=r"column 'c'.*missing='drop_rows'"):
-        load_data(path)
-    p = load_data(path, missing="drop_rows")
+        load_data(path, standardize=False)
+    p = load_data(path, standardize=False, missing="drop_rows")
     assert p.n_samples == 3 and p.params["dropped_rows"] == [2]
-    p = load_data(path, drop=["c"])
+    p = load_data(path, standardize=False, drop=["c"])
     assert p.feature_names == ("a", "b") and p.n_samples == 4
     np.testing.assert_array_equal(p.beta_star, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"drop: feature\(s\) \['z'\] not found"):
-        load_data(path, drop=["z"])
+        load_data(path, standardize=False, drop=["z"])
     with pytest.raises(ValueError, match="sep applies to CSV files only"):
-        load_data(path, sep=";")
+        load_data(path, standardize=False, sep=";")

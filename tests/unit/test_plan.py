@@ -314,7 +314,9 @@ def test_reading_options_reach_the_reader(workdir):
     cfg["problems"]["table"]["data"] = {"path": "data/eu.csv", "target": "y"}
     with pytest.raises(ConfigError, match=r"problems\.table\.data.*drop=\['id'\]"):
         load_plan(write_case(workdir, cfg))
-    cfg["problems"]["table"]["data"].update({"drop": ["id"], "sep": ";", "decimal": ","})
+    cfg["problems"]["table"]["data"].update(
+        {"drop": ["id"], "sep": ";", "decimal": ",", "standardize": False}
+    )
     plan = load_plan(write_case(workdir, cfg))
     assert plan.problems["table"].source["data"]["drop"] == ("id",)
     from dln.pipeline.sources import build_problem

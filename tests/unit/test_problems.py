@@ -346,7 +346,7 @@ def _write(tmp_path, text, name="data.csv"):
 
 
 def test_csv_fixture():
-    p = load_data(DATA_DIR / "small_regression.csv", target="yield")
+    p = load_data(DATA_DIR / "small_regression.csv", standardize=False, target="yield")
     assert p.name == "small_regression"
     assert p.feature_names == ("temperature", "pressure", "humidity")
     assert p.target_name == "yield" and p.beta_star is None
@@ -364,7 +364,7 @@ def test_csv_round_trip(tmp_path):
     df.insert(1, "target", y)  # target in the middle: the other columns stay in order
     path = tmp_path / "round.csv"
     df.to_csv(path, index=False)
-    p = load_data(path, target="target", name="rt")
+    p = load_data(path, standardize=False, target="target", name="rt")
     assert p.name == "rt"
     assert p.feature_names == ("alpha one", "b", "c")
     np.testing.assert_array_equal(p.X, X)
@@ -373,7 +373,7 @@ def test_csv_round_trip(tmp_path):
 
 def test_csv_default_target_y_and_whitespace(tmp_path):
     path = _write(tmp_path, " a , y ,b\n1, 2 ,3\n4,5,6\n\n")
-    p = load_data(path)
+    p = load_data(path, standardize=False)
     assert p.feature_names == ("a", "b") and p.target_name == "y"
     np.testing.assert_array_equal(p.X, [[1, 3], [4, 6]])
     np.testing.assert_array_equal(p.y, [2, 5])
@@ -390,7 +390,7 @@ def test_npz_round_trip(tmp_path):
         target_name=np.array("response"),
         beta_star=src.beta_star,
     )
-    p = load_data(path)
+    p = load_data(path, standardize=False)
     np.testing.assert_array_equal(p.X, src.X)
     np.testing.assert_array_equal(p.y, src.y)
     np.testing.assert_array_equal(p.beta_star, src.beta_star)
@@ -399,7 +399,7 @@ def test_npz_round_trip(tmp_path):
     assert p.params["format"] == "npz"
     # minimal file: default names
     np.savez(tmp_path / "min.npz", X=np.arange(6).reshape(3, 2), y=np.ones(3))
-    q = load_data(tmp_path / "min.npz", target="t")
+    q = load_data(tmp_path / "min.npz", standardize=False, target="t")
     assert q.feature_names == ("x1", "x2") and q.target_name == "t"
     assert q.X.dtype == np.float64
 
@@ -422,7 +422,8 @@ def test_standardize(tmp_path):
     # beta_star is expressed in the standardised features
     np.testing.assert_allclose(p.X @ p.beta_star, p.y, atol=1e-12)
     assert p.params["standardize"] is True
-    assert "x_mean" not in load_data(path).params
+    assert load_data(path).params["x_mean"] == p.params["x_mean"]  # standardised by default
+    assert "x_mean" not in load_data(path, standardize=False).params
 
 
 def test_standardize_csv(tmp_path):
@@ -435,10 +436,12 @@ def test_standardize_csv(tmp_path):
 
 def test_constant_column(tmp_path):
     path = _write(tmp_path, "a,c,y\n1,5,1\n2,5,2\n3,5,3\n")
-    p = load_data(path)  # allowed without standardisation
+    p = load_data(path, standardize=False)  # raw: the column as it is (it acts as an intercept)
     np.testing.assert_array_equal(p.X[:, 1], 5)
-    with pytest.raises(ValueError, match="constant.*'c'"):
-        load_data(path, standardize=True)
+    s = load_data(path)  # standardised: zero after centring, scale 1, listed
+    np.testing.assert_array_equal(s.X[:, 1], 0.0)
+    assert s.params["constant_features"] == ["c"] and s.params["x_scale"][1] == 1.0
+    np.testing.assert_allclose(s.X[:, 0].std(), 1.0)
 
 
 def test_duplicate_feature_columns_are_allowed_and_recorded(tmp_path):
@@ -456,7 +459,7 @@ def test_duplicate_feature_columns_run_through_algorithm_1(tmp_path):
     X = rng.standard_normal((5, 4))
     X[:, 2] = X[:, 0]
     np.savez(tmp_path / "dup.npz", X=X, y=X @ [2.0, 0.0, 0.0, 1.0])
-    p = load_data(tmp_path / "dup.npz")
+    p = load_data(tmp_path / "dup.npz", standardize=False)
     assert p.params["duplicate_features"] == [["x1", "x3"]]
     res = saddles.saddle_jumps(p.X, p.y)
     beta = res.betas[-1]
@@ -507,14 +510,14 @@ def test_load_rejects_path_and_extension(tmp_path):
 def test_csv_bom_crlf_and_encoding(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbfa,y\r\n1,2\r\n3,4\r\n")
-    p = load_data(path)
+    p = load_data(path, standardize=False)
     assert p.feature_names == ("a",)
     np.testing.assert_array_equal(p.y, [2, 4])
     path.write_bytes(b"a,y\n1,\xff\n")
     with pytest.raises(ValueError, match="UTF-8"):
-        load_data(path)
+        load_data(path, standardize=False)
     with pytest.raises(ValueError, match="path"):
-        load_data(None)
+        load_data(None, standardize=False)
 
 
 def test_load_data_extension_is_case_insensitive(tmp_path):

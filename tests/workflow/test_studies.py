@@ -172,6 +172,27 @@ def test_own_data_outputs_carry_the_header_names(own_data_run):
         "evaluation",
     ):
         assert (results / "figures" / f"{stem}.png").stat().st_size > 0
+    # every table names the file, the target and the units of its coefficients
+    for table in (saddles, timeline, baselines):
+        assert {(r["data_file"], r["target"], r["coefficient_units"]) for r in table} == {
+            ("small_regression.csv", "yield", "original")
+        }
+    # ... and the coefficients are in the file's units: those of the scikit-learn estimator
+    # fitted on the raw columns (same standardisation, coefficients divided by the scales)
+    import pandas as pd
+
+    from dln import SaddleRegressor
+
+    frame = pd.read_csv(SMALL_CSV)
+    model = SaddleRegressor().fit(frame[features], frame["yield"])
+    end = {r["feature_name"]: float(r["saddle_end"]) for r in baselines}
+    np.testing.assert_allclose([end[f] for f in features], model.coef_, rtol=1e-9, atol=1e-12)
+    last = saddles[-1]
+    assert float(last["l1_norm"]) == pytest.approx(np.abs(model.coef_).sum(), rel=1e-9)
+    for stem in ("beyond/activation_timeline", "studies/baselines"):
+        caption = (results / "figures" / f"{stem}.rst").read_text()
+        assert "data small_regression.csv, target ``yield``" in caption
+        assert "original units of the columns" in caption
     # the flows follow the limit: the first jump time is matched at the smallest alpha
     sad = io.read_dataset(results / "saddles" / "small_regression.zarr")
     flow = io.read_dataset(results / "flow" / "small_regression" / "part0" / "log10_alpha=-30.zarr")

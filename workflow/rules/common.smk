@@ -116,6 +116,8 @@ def figure_job_params(job):
             "script": fig.script,
             "kwargs": plain(fig.kwargs),
             "template": f"template{i}" if fig.template else None,
+            "problems": list(fig.problems),
+            "units": PLAN.units,
         }
         for i, fig in enumerate(figure_table.figures_of(PLAN, job))
     ]

@@ -111,6 +111,7 @@ rule compare_baselines:
         runtime=5,
     params:
         max_saddles=baseline_max_saddles,
+        units=PLAN.units,
         code=code("compare_baselines"),
     script:
         "../scripts/compare_baselines.py"

@@ -128,3 +128,26 @@ def write_caption(template: str, output: str, **values) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return text
+
+
+def source_paragraph(problem_stores, units: str) -> str:
+    """The last paragraph of a caption: for each problem, its data, target and units."""
+    import xarray as xr
+
+    from dln import io
+    from dln.units import source_sentence
+
+    lines = []
+    for path in problem_stores:
+        with xr.open_zarr(path, consolidated=io.CONSOLIDATED, zarr_format=io.ZARR_FORMAT) as ds:
+            lines.append(f"- {source_sentence(ds.attrs, units)}")
+    return "Data:\n\n" + "\n".join(lines) + "\n"
+
+
+def append_source(caption: str, problem_stores, *, units: str) -> None:
+    """Append :func:`source_paragraph` to a caption written by a figure's script."""
+    if not problem_stores:
+        return
+    path = Path(caption)
+    text = path.read_text()
+    path.write_text(text.rstrip("\n") + "\n\n" + source_paragraph(problem_stores, units))

@@ -1,5 +1,8 @@
 """CSV tables of the study rules: exact floats (``repr``), ``inf`` spelled out, empty for None.
 
+Every table names its data: ``source`` (``dln.units.source_columns`` of the problem store)
+puts the columns ``data_file``, ``target`` and ``coefficient_units`` first in every row.
+
 Snakemake puts this directory on ``sys.path`` of every script it runs; tests do the same.
 """
 
@@ -24,8 +27,14 @@ def cell(value) -> str:
     return str(value)
 
 
-def write_csv(path, columns, rows) -> None:
-    """Write ``rows`` (dicts keyed by ``columns``) atomically: hidden sibling, then rename."""
+def write_csv(path, columns, rows, *, source=None) -> None:
+    """Write ``rows`` (dicts keyed by ``columns``) atomically: hidden sibling, then rename.
+
+    ``source`` (a dict of columns) is prepended to every row.
+    """
+    if source is not None:
+        columns = (*source, *columns)
+        rows = [{**source, **row} for row in rows]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")

@@ -1,18 +1,21 @@
 """Figure: when each feature enters and leaves the support, and its sign.
 
 One panel per problem (features ever active in the limit of Algorithm 1, bars coloured by
-sign) and the same information as a CSV table, one row per support interval of a feature.
+sign) and the same information as a CSV table, one row per support interval of a feature,
+with the problem's data file, target and the units of ``max_abs_beta`` (dln.units).
 """
 
-import csv
-import math
 from pathlib import Path
 
 from dln import io, plotstyle, saddle_store
+from dln.units import coefficient_scale, problem_params, source_columns
 
 # Columns of the CSV table, in order.
 COLUMNS = (
     "problem",
+    "data_file",
+    "target",
+    "coefficient_units",
     "feature",
     "feature_name",
     "sign",
@@ -22,15 +25,6 @@ COLUMNS = (
     "leave_time",
     "max_abs_beta",
 )
-
-
-def _cell(value) -> str:
-    """CSV text of a value: repr-exact floats, empty for a missing jump, ``inf`` spelled out."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "inf" if math.isinf(value) else repr(value)
-    return str(value)
 
 
 # Height cap of the timeline figure, in inches.
@@ -63,10 +57,12 @@ def main(
     caption: str,
     template: str,
     time_scales: dict | None = None,
+    units: str = "original",
     dpi: int = 150,
 ):
     from _captions import fmt, problem_setup, write_caption
     from _helpers import new_figure, save_figure
+    from _tables import write_csv
 
     if not saddles or len(problems) != len(saddles):
         raise ValueError("need one problem store per saddles store (and at least one)")
@@ -98,7 +94,12 @@ def main(
         if i < len(pairs) - 1:
             ax.set_xlabel("")
         intervals = saddle_store.support_intervals(sad, feature_names=prob["feature_name"].values)
-        rows += [{"problem": name, **r} for r in intervals]
+        source = source_columns(prob.attrs, units)
+        scale = coefficient_scale(problem_params(prob.attrs), units)
+        for r in intervals:
+            if scale is not None:
+                r = {**r, "max_abs_beta": r["max_abs_beta"] / float(scale[r["feature"]])}
+            rows.append({"problem": name, **source, **r})
         setup = problem_setup(prob)
         events = "; ".join(
             f"{r['feature_name']} ({'+' if r['sign'] > 0 else '−'}) "
@@ -110,10 +111,7 @@ def main(
             f"{sad.sizes['saddle'] - 1} jumps; {events}"
         )
     save_figure(fig, png=png, pdf=pdf, dpi=dpi)
-    Path(table).parent.mkdir(parents=True, exist_ok=True)
-    with open(table, "w", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for r in rows:
-            writer.writerow([_cell(r[c]) for c in COLUMNS])
-    write_caption(template, caption, problem_list="\n".join(lines), n_rows=len(rows))
+    write_csv(table, COLUMNS, rows)
+    write_caption(
+        template, caption, problem_list="\n".join(lines), n_rows=len(rows), table=Path(table).name
+    )

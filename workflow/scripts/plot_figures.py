@@ -2,7 +2,9 @@
 
 Each figure is drawn by the ``main(...)`` of its own script in this directory, called with
 the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
-template; one Python start-up serves all the figures of the job.
+template; one Python start-up serves all the figures of the job. A caption then gets a last
+paragraph that says where the data of its problems come from, their target and the units of
+the coefficients (``_captions.append_source``), written here once for every figure.
 """
 
 import importlib
@@ -13,6 +15,7 @@ log = logging.getLogger("dln.workflow.plot_figures")
 
 
 def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_figures") -> None:
+    from _captions import append_source
     from _helpers import job_context
 
     for fig in figures:
@@ -22,6 +25,8 @@ def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_fi
         start = time.perf_counter()
         with job_context(rule, figure=fig["name"]):
             importlib.import_module(fig["script"]).main(**kwargs)
+            if fig["template"] is not None:
+                append_source(kwargs["caption"], fig["problems"], units=fig["units"])
         log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from dln import io
 from dln.studies import initialisation, initialisation_study
+from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_initialisation_study")
 
@@ -41,6 +42,7 @@ def main(
     num_times: int = 400,
     rtol: float = 1e-6,
     max_saddles=None,
+    units: str = "original",
     rule: str = "run_initialisation_study",
 ) -> None:
     from _helpers import progress_logger
@@ -117,7 +119,7 @@ def main(
         )
     for row in rows:
         log.info("%s", row)
-    write_csv(table, COLUMNS, rows)
+    write_csv(table, COLUMNS, rows, source=source_columns(prob.attrs, units))
 
 
 if __name__ == "__main__":

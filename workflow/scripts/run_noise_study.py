@@ -12,6 +12,7 @@ import numpy as np
 
 from dln import io
 from dln.studies import noise, noise_study
+from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_noise_study")
 
@@ -38,6 +39,7 @@ def main(
     n_seeds: int,
     seed: int = 0,
     max_saddles=None,
+    units: str = "original",
     rule: str = "run_noise_study",
 ) -> None:
     from _helpers import progress_logger
@@ -80,7 +82,7 @@ def main(
             }
         )
         log.info("noise %g: %s", level, rows[-1])
-    write_csv(table, COLUMNS, rows)
+    write_csv(table, COLUMNS, rows, source=source_columns(prob.attrs, units))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import time
 from dln import io
 from dln.alpha import log_inv_alpha_from_log10
 from dln.sgd_study import sgd_study, sgd_study_table, sgd_study_to_dataset
+from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_sgd_study")
 
@@ -58,7 +59,11 @@ def main(
         "max_iterations": max_iterations,
     }
     io.write_dataset(ds, output, rule=rule, params=params)
-    sgd_study_table(study).to_csv(table, index=False, float_format="%.6g")
+    frame = sgd_study_table(study)
+    # end_l1_norm is the l1 norm of the trained (possibly standardised) problem's coefficients
+    for i, (key, value) in enumerate(source_columns(prob.attrs, "standardized").items()):
+        frame.insert(i, key, value)
+    frame.to_csv(table, index=False, float_format="%.6g")
 
 
 if __name__ == "__main__":
@@ -67,6 +72,7 @@ if __name__ == "__main__":
     configure_logging(snakemake.log[0])
     study = dict(snakemake.params.study)
     study.pop("max_saddles", None)
+    study.pop("units", None)  # the table's l1 norms are of the problem as trained
     with job_context(snakemake.rule, problem=snakemake.wildcards.problem):
         main(
             problem=snakemake.input.problem,

@@ -11,6 +11,7 @@ import numpy as np
 
 from dln import io
 from dln.studies import DEPARTURE_RTOL, step_size, step_size_study
+from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_step_size_study")
 
@@ -39,6 +40,7 @@ def main(
     rtol: float = 1e-8,
     max_saddles=None,
     max_iterations: int | None = None,
+    units: str = "original",
     rule: str = "run_step_size_study",
 ) -> None:
     # max_iterations: the budget the plan checked against the estimate before any job ran.
@@ -89,7 +91,7 @@ def main(
             }
         )
         log.info("%s", rows[-1])
-    write_csv(table, COLUMNS, rows)
+    write_csv(table, COLUMNS, rows, source=source_columns(prob.attrs, units))
 
 
 if __name__ == "__main__":

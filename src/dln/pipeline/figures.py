@@ -49,7 +49,9 @@ class Figure:
     ``select(plan)`` returns the figure's instances: ``{stem_suffix: spec}`` (one entry, key
     ``""``, for a single figure; one per problem for per-problem figures), empty to skip it.
     ``inputs(plan, spec)`` returns the keyword arguments of the script's ``main`` that are
-    store paths; ``params(plan, spec)`` the other keyword arguments.
+    store paths; ``params(plan, spec)`` the other keyword arguments. A figure with a caption
+    names its problems (``problems(plan, spec)``): the caption ends with where their data come
+    from, the target and the units of the coefficients (``_captions.source_paragraph``).
     """
 
     name: str
@@ -63,6 +65,7 @@ class Figure:
     category: str | None = None
     subcategory: str | None = None
     table: str | None = None
+    problems: Callable[[Plan, object], list] = lambda plan, spec: []
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class FigurePlan:
     template: str | None
     category: str | None
     subcategory: str | None
+    problems: tuple = ()  # problem stores the caption describes (data file, target, units)
 
 
 # ---------------------------------------------------------------------------- input helpers
@@ -104,6 +108,10 @@ def _report_setup(key: str) -> Callable[[Plan, object], dict]:
         return {"figure": key, "time_scale": plan.problems[spec["problem"]].time["spacing"]}
 
     return params
+
+
+def _one_problem(plan: Plan, spec) -> list:
+    return [spec["problem"]]
 
 
 def _all_problems(plan: Plan, spec) -> dict:
@@ -150,6 +158,7 @@ def _paper_panel(key: str) -> Figure:
         inputs=_report_flows,
         params=_report_setup(key),
         caption=key,
+        problems=_one_problem,
         category=CATEGORY_PAPER,
         subcategory="arXiv Figures 1-2",
     )
@@ -164,6 +173,7 @@ def _study_figure(kind: str, script: str, caption: str) -> Figure:
         select=_study(kind),
         inputs=lambda plan, spec: {"study": plan.paths.study.format(kind=spec)},
         caption=caption,
+        problems=lambda plan, spec: [plan.studies[spec]["problem"]],
         category=CATEGORY_STUDIES,
         subcategory="robustness of the activation order"
         if kind != "step_size"
@@ -210,8 +220,9 @@ FIGURES: tuple[Figure, ...] = (
         job=OVERVIEW,
         select=_always,
         inputs=_all_problems,
-        params=lambda plan, spec: {"time_scales": plan.time_scales()},
+        params=lambda plan, spec: {"time_scales": plan.time_scales(), "units": plan.units},
         caption="activation_timeline",
+        problems=lambda plan, spec: list(plan.problems),
         category=CATEGORY_BEYOND,
         subcategory="support of the limit",
         table="activation_timeline",
@@ -230,6 +241,7 @@ FIGURES: tuple[Figure, ...] = (
         inputs=_report_flows,
         params=_report_setup("neurips_figure1"),
         caption="neurips_figure1",
+        problems=_one_problem,
         category=CATEGORY_PAPER,
         subcategory="NeurIPS Figure 1 and the poster",
     ),
@@ -242,6 +254,7 @@ FIGURES: tuple[Figure, ...] = (
         inputs=_report_flows,
         params=_report_setup("poster"),
         caption="poster_staircase",
+        problems=_one_problem,
         category=CATEGORY_PAPER,
         subcategory="NeurIPS Figure 1 and the poster",
     ),
@@ -258,6 +271,7 @@ FIGURES: tuple[Figure, ...] = (
         },
         params=_report_setup("lasso"),
         caption="lasso_vs_saddles",
+        problems=_one_problem,
         category=CATEGORY_BEYOND,
         subcategory="saddles and the Lasso path",
     ),
@@ -290,6 +304,7 @@ FIGURES: tuple[Figure, ...] = (
         select=_if_convergence,
         inputs=_convergence,
         caption="jump_time_errors",
+        problems=lambda plan, spec: list(plan.convergence_problems),
         category=CATEGORY_CONVERGENCE,
         subcategory="rates in log(1/alpha)",
     ),
@@ -301,6 +316,7 @@ FIGURES: tuple[Figure, ...] = (
         select=_if_convergence,
         inputs=_convergence,
         caption="distance_metrics",
+        problems=lambda plan, spec: list(plan.convergence_problems),
         category=CATEGORY_CONVERGENCE,
         subcategory="rates in log(1/alpha)",
     ),
@@ -313,6 +329,7 @@ FIGURES: tuple[Figure, ...] = (
         inputs=_report_flows,
         params=_report_setup("convergence_coordinates"),
         caption="convergence_coordinates",
+        problems=_one_problem,
         category=CATEGORY_CONVERGENCE,
         subcategory="the flow approaching the limit",
     ),
@@ -328,6 +345,7 @@ FIGURES: tuple[Figure, ...] = (
         select=lambda plan: {p: p for p in plan.studies.get("sgd", {}).get("problems", ())},
         inputs=lambda plan, name: {"study": plan.paths.sgd_study.format(problem=name)},
         caption="sgd_study",
+        problems=lambda plan, name: [name],
         category=CATEGORY_STUDIES,
         subcategory="gradient descent and SGD with finite steps",
     ),
@@ -344,6 +362,7 @@ FIGURES: tuple[Figure, ...] = (
             ]
         },
         caption="baselines",
+        problems=lambda plan, spec: list(plan.studies["baselines"]["problems"]),
         category=CATEGORY_STUDIES,
         subcategory="saddles, Lasso and OMP",
     ),
@@ -387,6 +406,7 @@ def resolve_figures(plan: Plan, *, workflow_dir: str | Path = ".") -> tuple[Figu
             if fig.table is not None:
                 outputs["table"] = plan.paths.table.format(stem=fig.table)
             kwargs = {**inputs, **outputs, **fig.params(plan, spec), **dpi}
+            problems = tuple(plan.problem_store(p) for p in fig.problems(plan, spec))
             figures.append(
                 FigurePlan(
                     name=fig.name if not suffix else f"{fig.name}_{suffix}",
@@ -394,11 +414,12 @@ def resolve_figures(plan: Plan, *, workflow_dir: str | Path = ".") -> tuple[Figu
                     script=fig.script,
                     job=fig.job,
                     kwargs=freeze(kwargs),
-                    deps=tuple(_deps(inputs)),
+                    deps=tuple(dict.fromkeys([*_deps(inputs), *problems])),
                     outputs=MappingProxyType(outputs),
                     template=template,
                     category=fig.category,
                     subcategory=fig.subcategory,
+                    problems=problems,
                 )
             )
     return tuple(figures)

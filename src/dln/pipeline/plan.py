@@ -33,6 +33,7 @@ from typing import Any
 
 from dln.pipeline.paths import PLAN_CACHE, Paths, time_grid  # noqa: F401  (re-exported)
 from dln.pipeline.sources import build_problem, read_options
+from dln.units import UNITS
 
 # Problem names and alpha exponents as they may appear in paths (wildcard_constraints).
 PROBLEM_RE = "[A-Za-z][A-Za-z0-9_]*"
@@ -238,7 +239,17 @@ class Plan:
         spec = plain(self.studies[kind])
         name = spec.pop("problem", None) or problem
         spec.pop("problems", None)
-        return {**spec, "problem_name": name, "max_saddles": self.config["saddles"]["max_saddles"]}
+        return {
+            **spec,
+            "problem_name": name,
+            "max_saddles": self.config["saddles"]["max_saddles"],
+            "units": self.units,
+        }
+
+    @property
+    def units(self) -> str:
+        """Units of the coefficients in tables (``coefficient_units``, see dln.units)."""
+        return self.config.get("coefficient_units", UNITS[0])
 
     def figure_params(self) -> dict:
         return {"dpi": self.config["figures"]["dpi"]}

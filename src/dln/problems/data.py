@@ -81,7 +81,7 @@ def load_data(
     path,
     *,
     target: str | None = None,
-    standardize: bool = False,
+    standardize: bool = True,
     name: str | None = None,
     drop: Sequence[str] = (),
     index_col: str | int | None = None,
@@ -115,13 +115,19 @@ def load_data(
         CSV: the name of the target column; default ``"y"`` if there is such a column
         (otherwise an error listing the columns). NPZ: the name given to ``y``; default the
         file's ``target_name`` or ``"y"``.
-    standardize : bool, default False
+    standardize : bool, default True
         Centre ``y`` and the columns of ``X`` and scale the columns of ``X`` to unit population
         variance (ddof=0): the centred ``y`` plays the role of an intercept. The means and
-        scales go to ``params`` (``x_mean``, ``x_scale``, ``y_mean``). A constant feature
-        column cannot be scaled and raises ``ValueError`` (relative tolerance
-        ``CONSTANT_COLUMN_RTOL``). Without it there is no intercept: a constant column then
-        acts as one.
+        scales go to ``params`` (``x_mean``, ``x_scale``, ``y_mean``); :mod:`dln.units` turns
+        coefficients back into the columns' original units with them. A constant feature
+        column (standard deviation <= ``CONSTANT_COLUMN_RTOL`` times its largest magnitude)
+        is zero once centred: it gets scale 1, stays exactly zero and never becomes active
+        (as with scikit-learn's ``StandardScaler``); its name goes to
+        ``params["constant_features"]``. The same default as the pipeline's
+        ``data`` shortcut, ``dln path`` and :class:`dln.SaddleRegressor` (whose
+        ``fit_intercept=True, standardize=True`` is this). With ``standardize=False`` the data
+        are used as they are: no centring, hence no intercept, and a constant column acts as
+        one.
     name : str, optional
         Problem name; default the file's stem.
     drop : sequence of str, default ()
@@ -179,20 +185,21 @@ def load_data(
         Missing file, unknown extension, bad option, text in another encoding than
         ``encoding``, missing target column (the message lists the available columns),
         duplicate or empty column names, a ``DataFrame.to_csv`` index column, ragged rows, a
-        missing, non-numeric or non-finite cell, no rows, no feature column, inconsistent NPZ
-        shapes, or a constant column with ``standardize``. A message about a cell names the
+        missing, non-numeric or non-finite cell, no rows, no feature column, or inconsistent
+        NPZ shapes. A message about a cell names the
         column, the data row and the line of the file (1-based, as an editor shows it) and
         the option that fixes it.
 
     Notes
     -----
-    Constant columns are accepted without ``standardize`` (an all-zero column never becomes
-    active). Duplicate feature columns (identical values under different names) are accepted
-    and listed in ``params["duplicate_features"]``: they break the general-position assumption
-    of the paper's Theorem 2. Algorithm 1 (``dln.saddles.saddle_jumps``) still runs: the copies
-    have the same gradient, hence the same dual variable ``s``, at all times, and it puts the
-    whole weight on one copy. The minimum-l1 solution is then not unique: any split of the
-    weight between the copies with the same sign is optimal.
+    Constant columns are accepted: standardised, they are zero and never become active; with
+    ``standardize=False`` a non-zero constant column acts as an intercept (an all-zero one never
+    becomes active). Duplicate feature columns (identical values under different names) are
+    accepted and listed in ``params["duplicate_features"]``: they break the general-position
+    assumption of the paper's Theorem 2. Algorithm 1 (``dln.saddles.saddle_jumps``) still runs:
+    the copies have the same gradient, hence the same dual variable ``s``, at all times, and it
+    puts the whole weight on one copy. The minimum-l1 solution is then not unique: any split of
+    the weight between the copies with the same sign is optimal.
     """
     if not isinstance(path, str | os.PathLike) or not str(path):
         raise ValueError(f"path must be a non-empty str or path-like, got {path!r}")
@@ -802,15 +809,14 @@ def _standardize(X, y, beta_star, feature_names):
     x_mean = X.mean(axis=0)
     x_scale = X.std(axis=0)  # population std, ddof=0
     magnitude = np.max(np.abs(X), axis=0)
+    # A constant column is exactly zero once centred (its value is the intercept's business):
+    # scale 1, so that it stays zero and never becomes active, as scikit-learn's StandardScaler
+    # and dln.SaddleRegressor treat it.
     constant = x_scale <= CONSTANT_COLUMN_RTOL * magnitude
-    if np.any(constant):
-        names = [feature_names[j] for j in np.flatnonzero(constant)]
-        raise ValueError(
-            f"cannot standardize: constant feature column(s) {names} (zero variance); "
-            "drop them or use standardize=False"
-        )
+    x_scale = np.where(constant, 1.0, x_scale)
     y_mean = float(y.mean())
     Xs = (X - x_mean) / x_scale
+    Xs[:, constant] = 0.0
     ys = y - y_mean
     if beta_star is not None:
         beta_star = beta_star * x_scale
@@ -818,5 +824,6 @@ def _standardize(X, y, beta_star, feature_names):
         "x_mean": x_mean.tolist(),
         "x_scale": x_scale.tolist(),
         "y_mean": y_mean,
+        "constant_features": [feature_names[j] for j in np.flatnonzero(constant)],
     }
     return Xs, ys, beta_star, stats
