@@ -202,6 +202,21 @@ def test_own_data_outputs_carry_the_header_names(own_data_run):
     assert float(flow["time"].values[0]) < t_1
 
 
+def test_own_data_report_holds_that_analysis_only(own_data_run):
+    """The README's report command after a data run: it works without repeating anything but
+    the same --config, and embeds this analysis only, with captions naming file and target."""
+    workdir, _ = own_data_run
+    report = workdir / "results" / OWN / "report.html"
+    args = ("--config", "data=small_regression.csv", "target=yield", "--report", str(report))
+    snakemake(workdir, *args)
+    html = report.read_text()
+    assert "activation_timeline.png" in html and "baselines.png" in html
+    for other in ("figure1_left", "neurips_figure1", "label_noise", "diabetes_interactions"):
+        assert other not in html, other
+    assert "small_regression.csv" in html and "yield" in html
+    assert "original units of the columns" in html
+
+
 def test_own_data_errors_name_the_key(tmp_path):
     (tmp_path / "config").mkdir()
     shutil.copy(REPO / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
