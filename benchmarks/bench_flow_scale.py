@@ -7,15 +7,16 @@ with several BLAS threads on a busy machine the small products of both sides get
 amount that depends on the load, not on the code.
 
 1. n=100, d=2000, 10-sparse truth plus noise (about 150 saddles), alpha = 1e-10: flow time /
-   saddle_jumps time, for Radau (the default) and LSODA, with the pipeline's settings (a
-   1001-point log-spaced grid to 1.5 t_p, every plateau midpoint as a loss level, rtol 1e-8).
-   Issue target: flow / Algorithm 1 <= 30.
-2. n=100, d = 1000 .. 8000: the flow's time and the fitted exponent of time against d (goal
-   <= 1.2); the number of saddles is printed too, as it grows with d as well.
+   saddle_jumps time, for the default (method="auto": LSODA in this row-space form, with its
+   tighter tolerance) and Radau, with the pipeline's settings (a 1001-point log-spaced grid to
+   1.5 t_p, every plateau midpoint as a loss level, rtol 1e-8). Issue target: flow /
+   Algorithm 1 <= 30 for the default.
+2. n=100, d = 1000 .. 8000: the flow's time (default and Radau) and the fitted exponent of time
+   against d (goal <= 1.2); the number of saddles is printed too, as it grows with d as well.
 3. Peak RSS of a fresh process that runs the flow at n=100, d=8000 (no d x d matrix: it would
    take 512 MB by itself).
-4. The paper's small problems: Radau against LSODA, and where d > n the form dln.flow picks
-   against the other one.
+4. The paper's small problems (the default is Radau there): Radau against LSODA, and where
+   d > n the form dln.flow picks against the other one.
 
 alpha is the initialisation scale (log_inv_alpha = log(1/alpha)).
 
@@ -81,7 +82,7 @@ def ratio_to_algorithm1(repeats):
     X, y = make_wide(100, 2000)
     sad, t, levels = flow_setup(X, y)
     print(f"[1] n=100 d=2000: {sad.n_saddles} saddles, t_p = {sad.times[-1]:.4g}, alpha=1e-10")
-    for method in ("Radau", "LSODA"):
+    for method in ("auto", "Radau"):
         run_flow(X, y, t, levels, method)  # warm up
         ratios, t_flow, t_alg = [], [], []
         for _ in range(repeats):
@@ -90,8 +91,9 @@ def ratio_to_algorithm1(repeats):
             ratios.append(tf / ta)
             t_flow.append(tf)
             t_alg.append(ta)
+        label = f"{method} ({res.method})" if method == "auto" else method
         print(
-            f"    {method:5s}: flow {np.median(t_flow):.3f} s, Algorithm 1 "
+            f"    {label:12s}: flow {np.median(t_flow):.3f} s, Algorithm 1 "
             f"{np.median(t_alg) * 1e3:.1f} ms, flow / Algorithm 1 = {np.median(ratios):.1f} "
             f"(median of {repeats} pairs; target <= {TARGET_RATIO:g}); {res.n_steps} steps, "
             f"nfev={res.nfev}, nlu={res.nlu}"
@@ -99,21 +101,21 @@ def ratio_to_algorithm1(repeats):
 
 
 def exponent_in_d(dims, repeats):
-    print("[2] n=100, time of the flow (Radau, alpha=1e-10) against d")
-    times, times_lsoda = [], []
+    print("[2] n=100, time of the flow (alpha=1e-10) against d")
+    times, times_default = [], []
     for d in dims:
         X, y = make_wide(100, d)
         sad, t, levels = flow_setup(X, y)
         tr = [timed(run_flow, X, y, t, levels, "Radau")[0] for _ in range(repeats)]
-        tl = [timed(run_flow, X, y, t, levels, "LSODA")[0] for _ in range(repeats)]
+        tl = [timed(run_flow, X, y, t, levels, "auto")[0] for _ in range(repeats)]
         times.append(np.median(tr))
-        times_lsoda.append(np.median(tl))
+        times_default.append(np.median(tl))
         ta = np.median([timed(saddle_jumps, X, y)[0] for _ in range(repeats)])
         print(
-            f"    d={d:5d}: {sad.n_saddles:4d} saddles, Radau {times[-1]:.3f} s, LSODA "
-            f"{times_lsoda[-1]:.3f} s, Algorithm 1 {ta * 1e3:.1f} ms"
+            f"    d={d:5d}: {sad.n_saddles:4d} saddles, default {times_default[-1]:.3f} s, Radau "
+            f"{times[-1]:.3f} s, Algorithm 1 {ta * 1e3:.1f} ms"
         )
-    for name, ts in (("Radau", times), ("LSODA", times_lsoda)):
+    for name, ts in (("default", times_default), ("Radau", times)):
         fit = linregress(np.log(dims), np.log(ts))
         print(
             f"    fitted exponent of flow time vs d ({name}): {fit.slope:.2f} "
@@ -132,7 +134,7 @@ def peak_memory():
         "sad, t, levels = flow_setup(X, y)\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "with threadpool_limits(1):\n"
-        "    res = run_flow(X, y, t, levels, 'Radau')\n"
+        "    res = run_flow(X, y, t, levels, 'auto')\n"
         "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "out = (res.beta.nbytes + res.s.nbytes + res.u.nbytes + res.v.nbytes) / 2**20\n"
         "print(f'{before:.0f} {after:.0f} {out:.0f} {sad.n_saddles}')\n"
