@@ -2,7 +2,8 @@
 
 Each figure is drawn by the ``main(...)`` of its own script in this directory, called with
 the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
-template; one Python start-up serves all the figures of the job.
+template; one Python start-up serves all the figures of the job, and each store is read once
+(``io.read_cache``: figures of one job read the same problem, saddles and flow stores).
 """
 
 import importlib
@@ -15,14 +16,17 @@ log = logging.getLogger("dln.workflow.plot_figures")
 def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_figures") -> None:
     from _helpers import job_context
 
-    for fig in figures:
-        kwargs = dict(fig["kwargs"])
-        if fig["template"] is not None:
-            kwargs["template"] = templates[fig["template"]]
-        start = time.perf_counter()
-        with job_context(rule, figure=fig["name"]):
-            importlib.import_module(fig["script"]).main(**kwargs)
-        log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
+    from dln import io
+
+    with io.read_cache():
+        for fig in figures:
+            kwargs = dict(fig["kwargs"])
+            if fig["template"] is not None:
+                kwargs["template"] = templates[fig["template"]]
+            start = time.perf_counter()
+            with job_context(rule, figure=fig["name"]):
+                importlib.import_module(fig["script"]).main(**kwargs)
+            log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
 
 
 if __name__ == "__main__":
