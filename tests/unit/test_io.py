@@ -99,6 +99,31 @@ def test_problem_round_trip(tmp_path):
     np.testing.assert_array_equal(back["X"].values, problem.X)
 
 
+def test_read_cache_reads_each_store_once(tmp_path, monkeypatch):
+    problem = make_problem(n_samples=5, n_features=4, support_size=2, seed=0, name="p")
+    path = tmp_path / "p.zarr"
+    io.write_dataset(problem_store.to_dataset(problem), path, rule="make_problem")
+    fresh = io.read_dataset(path)
+    opened = []
+    real_open = xr.open_zarr
+    monkeypatch.setattr(xr, "open_zarr", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    with io.read_cache():
+        first = io.read_dataset(path)
+        first["X"].values[:] = 0.0  # a caller's change does not reach the cache
+        first.attrs["problem"] = "changed"
+        second = io.read_dataset(str(path))
+        assert len(opened) == 1
+        xr.testing.assert_identical(second, fresh)
+        assert second["feature_name"].dtype == fresh["feature_name"].dtype
+        # a write forgets the store: the next read sees the new one
+        other = make_problem(n_samples=5, n_features=4, support_size=2, seed=1, name="q")
+        io.write_dataset(problem_store.to_dataset(other), path, rule="make_problem")
+        third = io.read_dataset(path)
+        assert len(opened) == 2 and third.attrs["problem"] == "q"
+    io.read_dataset(path)  # no cache outside the block
+    assert len(opened) == 3
+
+
 def test_problem_without_beta_star(tmp_path):
     problem = make_problem(n_samples=5, n_features=3, seed=0, name="p")
     problem = type(problem)(**{**problem.__dict__, "beta_star": None})

@@ -2,9 +2,11 @@
 
 Each figure is drawn by the ``main(...)`` of its own script in this directory, called with
 the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
-template; one Python start-up serves all the figures of the job. A caption then gets a last
-paragraph that says where the data of its problems come from, their target and the units of
-the coefficients (``_captions.append_source``), written here once for every figure.
+template; one Python start-up serves all the figures of the job, and each store is read once
+(``io.read_cache``: figures of one job read the same problem, saddles and flow stores). A
+caption then gets a last paragraph that says where the data of its problems come from, their
+target and the units of the coefficients (``_captions.append_source``), written here once for
+every figure.
 """
 
 import importlib
@@ -18,16 +20,19 @@ def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_fi
     from _captions import append_source
     from _helpers import job_context
 
-    for fig in figures:
-        kwargs = dict(fig["kwargs"])
-        if fig["template"] is not None:
-            kwargs["template"] = templates[fig["template"]]
-        start = time.perf_counter()
-        with job_context(rule, figure=fig["name"]):
-            importlib.import_module(fig["script"]).main(**kwargs)
+    from dln import io
+
+    with io.read_cache():
+        for fig in figures:
+            kwargs = dict(fig["kwargs"])
             if fig["template"] is not None:
-                append_source(kwargs["caption"], fig["problems"], units=fig["units"])
-        log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
+                kwargs["template"] = templates[fig["template"]]
+            start = time.perf_counter()
+            with job_context(rule, figure=fig["name"]):
+                importlib.import_module(fig["script"]).main(**kwargs)
+                if fig["template"] is not None:
+                    append_source(kwargs["caption"], fig["problems"], units=fig["units"])
+            log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)
 
 
 if __name__ == "__main__":

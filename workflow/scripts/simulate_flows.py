@@ -33,38 +33,41 @@ def main(
 ) -> None:
     from _helpers import job_context
 
+    from dln import io
+
     Path(flows_dir).mkdir(parents=True, exist_ok=True)
     Path(evaluations_dir).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    for i, alpha in enumerate(flow_alphas):
-        flow_store = str(Path(flows_dir) / SWEEP_STORE.format(log10_alpha=alpha))
-        with job_context(rule, problem=problem_name, log10_alpha=alpha):
-            simulate_flow.main(
-                problem=problem,
-                saddles=saddles,
-                output=flow_store,
-                log10_alpha=alpha,
-                rule=rule,
-                **flow,
-            )
-            if alpha in evaluate_alphas:
-                evaluate_flow.main(
+    with io.read_cache():  # the problem and saddles stores are read once per chunk
+        for i, alpha in enumerate(flow_alphas):
+            flow_store = str(Path(flows_dir) / SWEEP_STORE.format(log10_alpha=alpha))
+            with job_context(rule, problem=problem_name, log10_alpha=alpha):
+                simulate_flow.main(
+                    problem=problem,
                     saddles=saddles,
-                    flow=flow_store,
-                    output=str(Path(evaluations_dir) / SWEEP_STORE.format(log10_alpha=alpha)),
+                    output=flow_store,
+                    log10_alpha=alpha,
                     rule=rule,
-                    **evaluate,
+                    **flow,
                 )
-        elapsed = time.perf_counter() - start
-        left = elapsed / (i + 1) * (len(flow_alphas) - i - 1)
-        log.info(
-            "alpha %d/%d (1e%s) done, %.1f s elapsed, about %.1f s left",
-            i + 1,
-            len(flow_alphas),
-            alpha,
-            elapsed,
-            left,
-        )
+                if alpha in evaluate_alphas:
+                    evaluate_flow.main(
+                        saddles=saddles,
+                        flow=flow_store,
+                        output=str(Path(evaluations_dir) / SWEEP_STORE.format(log10_alpha=alpha)),
+                        rule=rule,
+                        **evaluate,
+                    )
+            elapsed = time.perf_counter() - start
+            left = elapsed / (i + 1) * (len(flow_alphas) - i - 1)
+            log.info(
+                "alpha %d/%d (1e%s) done, %.1f s elapsed, about %.1f s left",
+                i + 1,
+                len(flow_alphas),
+                alpha,
+                elapsed,
+                left,
+            )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 One job per problem: the problem store, the saddles store (Algorithm 1 and the minimum-l1 LP
 check) and, unless ``flow.alphas_per_job`` splits the sweep, the flows and evaluations of every
-alpha (``alpha`` is the initialisation scale) — one Python start-up for all of it.
+alpha (``alpha`` is the initialisation scale) — one Python start-up for all of it, and the
+problem and saddles stores are read once for the whole sweep (``io.read_cache``).
 """
 
 import find_saddles
@@ -24,18 +25,21 @@ def main(
 ) -> None:
     from _helpers import job_context
 
-    with job_context(rule, problem=name):
-        make_problem.main(name=name, source=source, output=problem_store, rule=rule)
-        find_saddles.main(problem=problem_store, output=saddles_store, rule=rule, **saddles)
-    simulate_flows.main(
-        problem=problem_store,
-        saddles=saddles_store,
-        problem_name=name,
-        flows_dir=flows_dir,
-        evaluations_dir=evaluations_dir,
-        rule=rule,
-        **sweep,
-    )
+    from dln import io
+
+    with io.read_cache():
+        with job_context(rule, problem=name):
+            make_problem.main(name=name, source=source, output=problem_store, rule=rule)
+            find_saddles.main(problem=problem_store, output=saddles_store, rule=rule, **saddles)
+        simulate_flows.main(
+            problem=problem_store,
+            saddles=saddles_store,
+            problem_name=name,
+            flows_dir=flows_dir,
+            evaluations_dir=evaluations_dir,
+            rule=rule,
+            **sweep,
+        )
 
 
 if __name__ == "__main__":
