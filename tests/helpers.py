@@ -39,3 +39,15 @@ def assert_kkt(X, y, res, *, rtol=1e-9):
     assert res.certificate_residual <= 1e-9 * scale * np.abs(X).max()
     assert res.max_dual_violation == 0
     assert abs(res.duality_gap) <= 1e-9 * max(1.0, res.primal_objective)
+
+
+def fail_every_step(monkeypatch, solver_class):
+    """Make every step of a scipy solver class report failure (after taking it)."""
+    original = solver_class.step
+
+    def failing(self):
+        original(self)
+        self.status = "failed"
+        return "simulated failure"
+
+    monkeypatch.setattr(solver_class, "step", failing)

@@ -16,6 +16,7 @@ from scipy.stats import linregress
 import dln.flow as dln_flow
 from dln.flow import FlowResult, FlowSolverError, beta_from_s, simulate_flow
 from dln.saddles import saddle_jumps
+from tests.helpers import fail_every_step
 
 SQRT2 = math.sqrt(2.0)
 
@@ -426,14 +427,7 @@ def test_failed_solver_falls_back_to_the_other_one(monkeypatch, wide):
     # A Radau step that fails outright is retried once with LSODA, and the result says so.
     X, y = _random_problem(0, 6, 12 if wide else 4)
     reference = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0], method="LSODA")
-    original = dln_flow.Radau.step
-
-    def failing(self):
-        original(self)
-        self.status = "failed"
-        return "simulated failure"
-
-    monkeypatch.setattr(dln_flow.Radau, "step", failing)
+    fail_every_step(monkeypatch, dln_flow.Radau)
     res = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0])
     assert res.method == "LSODA" and res.status == 0
     assert "Radau failed (simulated failure)" in res.message

@@ -21,6 +21,7 @@ import pytest
 import dln.flow as dln_flow
 from dln.flow import simulate_flow
 from dln.saddles import saddle_jumps
+from tests.helpers import fail_every_step
 
 RTOL = 1e-7
 # Both forms are within a few rtol of the exact flow: they agree to 10 rtol in every coordinate.
@@ -143,14 +144,7 @@ def test_default_solver_of_the_row_space_form_is_accurate_per_coordinate(seed, n
 def test_default_falls_back_to_radau_when_lsoda_fails(monkeypatch):
     X, y, kwargs = _wide_flow_kwargs(3, 10, 240, -10)
     radau = simulate_flow(X, y, method="Radau", **kwargs)
-    original = dln_flow.LSODA.step
-
-    def failing(self):
-        original(self)
-        self.status = "failed"
-        return "simulated failure"
-
-    monkeypatch.setattr(dln_flow.LSODA, "step", failing)
+    fail_every_step(monkeypatch, dln_flow.LSODA)
     res = simulate_flow(X, y, **kwargs)
     assert res.method == "Radau" and res.status == 0
     assert "LSODA failed (simulated failure); Radau reached the end" in res.message
