@@ -266,8 +266,14 @@ def _path(args) -> int:
         result = saddle_jumps(problem.X, problem.y, max_saddles=args.max_saddles)
     except (ValueError, SaddleLimitError) as exc:
         return _fail("dln path", f"Algorithm 1 failed on {problem.params['file_name']}: {exc}", 1)
-    rows = _events(result, problem, args.units)
-    print(_header(problem, result, args.units))
+    import numpy as np
+
+    from dln.units import to_units
+
+    # the l1 norm of every saddle, in the units asked for (dln.units)
+    l1 = np.abs(to_units(result.betas, problem.params, args.units)).sum(axis=1)
+    rows = _events(result, problem.feature_names, l1)
+    print(_header(problem, result, args.units, l1[-1]))
     print()
     print(_table(result, rows))
     try:
@@ -282,15 +288,9 @@ def _path(args) -> int:
     return 0
 
 
-def _events(result, problem, units: str) -> list[dict]:
-    """One row per feature that enters or leaves at each jump, in jump order; the l1 norm of
-    the saddle's coefficients in ``units`` (dln.units)."""
-    import numpy as np
-
-    from dln.units import to_units
-
-    feature_names = problem.feature_names
-    l1 = np.abs(to_units(result.betas, problem.params, units)).sum(axis=1)
+def _events(result, feature_names, l1) -> list[dict]:
+    """One row per feature that enters or leaves at each jump, in jump order, with the l1
+    norm ``l1[k]`` of its saddle."""
     rows = []
     for k in range(1, result.n_saddles + 1):
         changes = [(int(j), "enters", result.betas[k, j]) for j in result.activated[k]]
@@ -310,10 +310,8 @@ def _events(result, problem, units: str) -> list[dict]:
     return rows
 
 
-def _header(problem, result, units: str) -> str:
-    import numpy as np
-
-    from dln.units import to_units, units_sentence
+def _header(problem, result, units: str, l1_end: float) -> str:
+    from dln.units import units_sentence
 
     p = problem.params
     lines = [
@@ -335,7 +333,6 @@ def _header(problem, result, units: str) -> str:
             + ", ".join(p["constant_features"])
         )
     ever = int((result.betas != 0).any(axis=0).sum())
-    l1_end = float(np.abs(to_units(result.betas[-1], p, units)).sum())
     lines.append(
         f"Algorithm 1: {result.n_saddles} jumps, {ever} features ever active; times are "
         f"accelerated times t of the alpha -> 0 limit; last saddle: loss "
@@ -375,13 +372,9 @@ def _write_csv(path: str, rows: list[dict], problem, units: str) -> None:
     """The activation table, each row naming the data file, the target and the units."""
     import csv
 
-    from dln.units import data_source, units_label
+    from dln.units import source as source_of
 
-    source = {
-        "data_file": data_source(problem.params),
-        "target": problem.target_name,
-        "coefficient_units": units_label(problem.params, units),
-    }
+    source = source_of(problem.params, problem.target_name, units)
     fields = (*source, "saddle", "time", "feature", "event", "sign", "loss", "l1_norm")
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)

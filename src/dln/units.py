@@ -33,6 +33,7 @@ __all__ = [
     "coefficient_scale",
     "data_source",
     "problem_params",
+    "source",
     "source_columns",
     "source_sentence",
     "to_units",
@@ -81,9 +82,7 @@ def to_units(beta, params: Mapping, units: str = "original") -> np.ndarray:
 def units_label(params: Mapping, units: str = "original") -> str:
     """Short text for tables and captions: which units the coefficients are in."""
     check_units(units)
-    if not _standardized(params):
-        return "original"
-    return "original" if units == "original" else "standardized"
+    return units if _standardized(params) else "original"
 
 
 def units_sentence(params: Mapping, units: str = "original") -> str:
@@ -122,14 +121,18 @@ def problem_params(attrs: Mapping) -> dict:
     return json.loads(attrs.get("generator_params", "{}") or "{}")
 
 
-def source_columns(attrs: Mapping, units: str = "original") -> dict:
-    """``data_file``, ``target`` and ``coefficient_units`` of a problem store, for a table row."""
-    params = problem_params(attrs)
+def source(params: Mapping, target: str, units: str = "original") -> dict:
+    """``data_file``, ``target`` and ``coefficient_units`` of a problem, for a table row."""
     return {
         "data_file": data_source(params),
-        "target": str(attrs.get("target_name", "y")),
+        "target": str(target),
         "coefficient_units": units_label(params, units),
     }
+
+
+def source_columns(attrs: Mapping, units: str = "original") -> dict:
+    """:func:`source` of a problem store (its attributes)."""
+    return source(problem_params(attrs), attrs.get("target_name", "y"), units)
 
 
 def source_sentence(attrs: Mapping, units: str = "original") -> str:

@@ -131,16 +131,12 @@ def write_caption(template: str, output: str, **values) -> str:
 
 
 def source_paragraph(problem_stores, units: str) -> str:
-    """The last paragraph of a caption: for each problem, its data, target and units."""
-    import xarray as xr
-
+    """The last paragraph of a caption: for each problem, its data, target and units (the
+    stores come from the figure job's read cache, where its figures read them already)."""
     from dln import io
     from dln.units import source_sentence
 
-    lines = []
-    for path in problem_stores:
-        with xr.open_zarr(path, consolidated=io.CONSOLIDATED, zarr_format=io.ZARR_FORMAT) as ds:
-            lines.append(f"- {source_sentence(ds.attrs, units)}")
+    lines = [f"- {source_sentence(io.read_dataset(p).attrs, units)}" for p in problem_stores]
     return "Data:\n\n" + "\n".join(lines) + "\n"
 
 
