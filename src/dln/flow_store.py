@@ -154,24 +154,13 @@ def plot_flow_coordinates(
     beta = ds["beta"].values
     names = [str(n) for n in ds["feature_name"].values]
     d = beta.shape[1]
-    if d > MAX_LABELLED:
+    if d > MAX_LABELLED:  # the key features in colour, the others faint and unlabelled
         key = [int(j) for j in (key_features(beta) if features is None else features)]
         colors = key_colors(d, key)
         draw_others(ax, t, beta[:, np.setdiff1d(np.arange(d), key)], linestyle=linestyle)
-        for j in key:
-            ax.plot(
-                t,
-                beta[:, j],
-                linestyle=linestyle,
-                color=colors[j],
-                label=names[j] if legend else None,
-                **kwargs,
-            )
-        ax.set_xlabel(label(ds["time"]))
-        ax.set_ylabel(r"$\tilde\beta(t)$")
-        return ax
-    colors = feature_colors(d)
-    for j in range(d):
+    else:
+        key, colors = range(d), feature_colors(d)
+    for j in key:
         ax.plot(
             t,
             beta[:, j],
