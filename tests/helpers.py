@@ -51,3 +51,87 @@ def fail_every_step(monkeypatch, solver_class):
         return "simulated failure"
 
     monkeypatch.setattr(solver_class, "step", failing)
+
+
+def write_pipeline_stores(root, problem, *, t, alphas, rtol):
+    """The stores the pipeline writes for one problem, as its jobs write them: problem,
+    saddles (with the LP), a flow and an evaluation per alpha (base-10 exponent strings),
+    convergence and the Lasso path on the grid ``t`` (an array, or a function of Algorithm 1's
+    result that returns one). Returns ``(paths, saddles)``: the store
+    paths (str; lists for flows and evaluations) and Algorithm 1's result."""
+    from pathlib import Path
+
+    from dln import convergence_store, evaluation_store, flow_store, io, saddle_store
+    from dln.baselines import lasso, lasso_coefficients, lasso_path
+    from dln.evaluate import (
+        METRICS,
+        evaluate_flow,
+        fit_convergence,
+        plateau_midpoints,
+        window_half_width,
+    )
+    from dln.flow import simulate_flow
+    from dln.lp import min_l1_solution
+    from dln.problems import store as problem_store
+    from dln.saddles import limit_process, saddle_jumps
+
+    root, name = Path(root), problem.name
+    X, y, names = problem.X, problem.y, problem.feature_names
+    paths = {"problem": root / "problems" / f"{name}.zarr"}
+    io.write_dataset(problem_store.to_dataset(problem), paths["problem"], rule="test")
+    sad = saddle_jumps(X, y)
+    sad_ds = saddle_store.to_dataset(
+        sad, feature_names=names, lp=min_l1_solution(X, y), problem=name
+    )
+    paths["saddles"] = root / "saddles" / f"{name}.zarr"
+    io.write_dataset(sad_ds, paths["saddles"], rule="test")
+    if callable(t):
+        t = t(sad)
+    beta_limit, s_limit = limit_process(sad, t)
+    window = window_half_width(sad.times[1:], 0.25)
+    paths["flows"], paths["evaluations"], evaluations = [], [], []
+    for exponent in alphas:
+        lam = io.log_inv_alpha_from_log10(exponent)
+        flow = simulate_flow(
+            X, y, log_inv_alpha=lam, t=t, rtol=rtol, loss_levels=plateau_midpoints(sad.losses)
+        )
+        path = root / "flow" / name / f"log10_alpha={exponent}.zarr"
+        io.write_dataset(
+            flow_store.to_dataset(flow, log10_alpha=exponent, feature_names=names, problem=name),
+            path,
+            rule="test",
+        )
+        paths["flows"].append(path)
+        ev = evaluate_flow(
+            t,
+            flow.beta,
+            flow.s,
+            crossing_times=flow.crossing_times,
+            jump_times=sad.times[1:],
+            beta_limit=beta_limit,
+            s_limit=s_limit,
+            beta_l1=sad.betas[-1],
+            window=window,
+        )
+        ev_ds = evaluation_store.to_dataset(ev, t=t, log10_alpha=exponent, problem=name)
+        evaluations.append(ev_ds)
+        paths["evaluations"].append(root / "evaluate" / name / f"log10_alpha={exponent}.zarr")
+        io.write_dataset(ev_ds, paths["evaluations"][-1], rule="test")
+    evs = sorted(evaluations, key=lambda e: float(e["log_inv_alpha"]))
+    lam = np.array([float(e["log_inv_alpha"]) for e in evs])
+    jumps = np.array([e["jump_time_error"].values for e in evs])
+    metrics = np.array([[float(e[m]) for m in sorted(METRICS)] for e in evs])
+    conv = convergence_store.to_dataset(evs, fit_convergence(lam, jumps, metrics), problem=name)
+    paths["convergence"] = root / "convergence" / f"{name}.zarr"
+    io.write_dataset(conv, paths["convergence"], rule="test")
+    lpath = lasso_path(X, y)
+    paths["lasso"] = root / "lasso" / f"{name}.zarr"
+    io.write_dataset(
+        lasso.to_dataset(
+            lpath, t=t, coefs=lasso_coefficients(lpath, t), feature_names=names, problem=name
+        ),
+        paths["lasso"],
+        rule="test",
+    )
+    paths = {k: [str(p) for p in v] if isinstance(v, list) else str(v) for k, v in paths.items()}
+    return paths, sad

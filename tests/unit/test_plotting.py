@@ -20,20 +20,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from dln import convergence_store, evaluation_store, flow_store, io, saddle_store  # noqa: E402
-from dln.baselines import lasso, lasso_coefficients, lasso_path  # noqa: E402
-from dln.evaluate import (  # noqa: E402
-    METRICS,
-    evaluate_flow,
-    fit_convergence,
-    plateau_midpoints,
-    window_half_width,
-)
-from dln.flow import simulate_flow  # noqa: E402
-from dln.lp import min_l1_solution  # noqa: E402
+from dln import convergence_store, flow_store, io, saddle_store  # noqa: E402
 from dln.problems import make_preset  # noqa: E402
-from dln.problems import store as problem_store  # noqa: E402
-from dln.saddles import limit_process, saddle_jumps  # noqa: E402
+from tests.helpers import write_pipeline_stores  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -55,63 +44,11 @@ def _grid(spec):
 
 
 def _build(root: Path, name: str) -> dict:
-    """Problem, saddles, flows, evaluations and convergence stores of one preset."""
+    """Problem, saddles, flows, evaluations, convergence and Lasso stores of one preset."""
     problem = make_preset(name)
-    X, y = problem.X, problem.y
-    names = problem.feature_names
-    paths = {"problem": root / "problems" / f"{name}.zarr"}
-    io.write_dataset(problem_store.to_dataset(problem), paths["problem"], rule="test")
-    sad = saddle_jumps(X, y)
-    sad_ds = saddle_store.to_dataset(
-        sad, feature_names=names, lp=min_l1_solution(X, y), problem=name
-    )
-    paths["saddles"] = root / "saddles" / f"{name}.zarr"
-    io.write_dataset(sad_ds, paths["saddles"], rule="test")
+    assert problem.name == name
     t = _grid(GRIDS[name])
-    beta_limit, s_limit = limit_process(sad, t)
-    window = window_half_width(sad.times[1:], 0.25)
-    paths["flows"], evaluations = [], []
-    for exponent in ALPHAS:
-        lam = io.log_inv_alpha_from_log10(exponent)
-        flow = simulate_flow(
-            X, y, log_inv_alpha=lam, t=t, rtol=1e-6, loss_levels=plateau_midpoints(sad.losses)
-        )
-        path = root / "flow" / name / f"log10_alpha={exponent}.zarr"
-        io.write_dataset(
-            flow_store.to_dataset(flow, log10_alpha=exponent, feature_names=names, problem=name),
-            path,
-            rule="test",
-        )
-        paths["flows"].append(path)
-        ev = evaluate_flow(
-            t,
-            flow.beta,
-            flow.s,
-            crossing_times=flow.crossing_times,
-            jump_times=sad.times[1:],
-            beta_limit=beta_limit,
-            s_limit=s_limit,
-            beta_l1=sad.betas[-1],
-            window=window,
-        )
-        evaluations.append(evaluation_store.to_dataset(ev, t=t, log10_alpha=exponent, problem=name))
-    evs = sorted(evaluations, key=lambda e: float(e["log_inv_alpha"]))
-    lam = np.array([float(e["log_inv_alpha"]) for e in evs])
-    jumps = np.array([e["jump_time_error"].values for e in evs])
-    metrics = np.array([[float(e[m]) for m in sorted(METRICS)] for e in evs])
-    conv = convergence_store.to_dataset(evs, fit_convergence(lam, jumps, metrics), problem=name)
-    paths["convergence"] = root / "convergence" / f"{name}.zarr"
-    io.write_dataset(conv, paths["convergence"], rule="test")
-    path = lasso_path(X, y)
-    paths["lasso"] = root / "lasso" / f"{name}.zarr"
-    io.write_dataset(
-        lasso.to_dataset(
-            path, t=t, coefs=lasso_coefficients(path, t), feature_names=names, problem=name
-        ),
-        paths["lasso"],
-        rule="test",
-    )
-    return {key: [str(p) for p in v] if isinstance(v, list) else str(v) for key, v in paths.items()}
+    return write_pipeline_stores(root, problem, t=t, alphas=ALPHAS, rtol=1e-6)[0]
 
 
 @pytest.fixture(scope="module")

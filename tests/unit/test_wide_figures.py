@@ -20,21 +20,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-from dln import convergence_store, evaluation_store, flow_store, io, saddle_store  # noqa: E402
-from dln.baselines import comparison, lasso, lasso_coefficients, lasso_path  # noqa: E402
-from dln.evaluate import (  # noqa: E402
-    METRICS,
-    evaluate_flow,
-    fit_convergence,
-    plateau_midpoints,
-    window_half_width,
-)
-from dln.flow import simulate_flow  # noqa: E402
-from dln.lp import min_l1_solution  # noqa: E402
-from dln.problems import store as problem_store  # noqa: E402
+from dln import io  # noqa: E402
+from dln.baselines import comparison  # noqa: E402
 from dln.problems.problem import make_problem  # noqa: E402
-from dln.saddles import limit_process, saddle_jumps  # noqa: E402
 from dln.studies import initialisation, noise, step_size  # noqa: E402
+from tests.helpers import write_pipeline_stores  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -61,61 +51,14 @@ def build(root: Path) -> dict:
     """Write the wide problem's stores under ``root``; return their paths."""
     p = make_problem(n_samples=N, n_features=D, support_size=10, noise_std=0.5, seed=3, name="wide")
     X, y, names = p.X, p.y, p.feature_names
-    out = {"problem": root / "problem.zarr", "saddles": root / "saddles.zarr"}
-    io.write_dataset(problem_store.to_dataset(p), out["problem"], rule="test")
-    sad = saddle_jumps(X, y)
+    out, sad = write_pipeline_stores(
+        root,
+        p,
+        t=lambda sad: np.geomspace(sad.times[1] / 5, 1.2 * sad.times[-1], 150),
+        alphas=ALPHAS,
+        rtol=1e-4,
+    )
     assert sad.times.size > 50  # a long path: many saddles
-    sad_ds = saddle_store.to_dataset(
-        sad, feature_names=names, lp=min_l1_solution(X, y), problem="wide"
-    )
-    io.write_dataset(sad_ds, out["saddles"], rule="test")
-    t = np.geomspace(sad.times[1] / 5, 1.2 * sad.times[-1], 150)
-    beta_limit, s_limit = limit_process(sad, t)
-    window = window_half_width(sad.times[1:], 0.25)
-    out["flows"], out["evaluations"], evaluations = [], [], []
-    for exponent in ALPHAS:
-        lam = io.log_inv_alpha_from_log10(exponent)
-        flow = simulate_flow(
-            X, y, log_inv_alpha=lam, t=t, rtol=1e-4, loss_levels=plateau_midpoints(sad.losses)
-        )
-        path = root / f"flow_{exponent}.zarr"
-        io.write_dataset(
-            flow_store.to_dataset(flow, log10_alpha=exponent, feature_names=names, problem="wide"),
-            path,
-            rule="test",
-        )
-        out["flows"].append(path)
-        ev = evaluate_flow(
-            t,
-            flow.beta,
-            flow.s,
-            crossing_times=flow.crossing_times,
-            jump_times=sad.times[1:],
-            beta_limit=beta_limit,
-            s_limit=s_limit,
-            beta_l1=sad.betas[-1],
-            window=window,
-        )
-        ev_ds = evaluation_store.to_dataset(ev, t=t, log10_alpha=exponent, problem="wide")
-        evaluations.append(ev_ds)
-        out["evaluations"].append(root / f"evaluation_{exponent}.zarr")
-        io.write_dataset(ev_ds, out["evaluations"][-1], rule="test")
-    evs = sorted(evaluations, key=lambda e: float(e["log_inv_alpha"]))
-    lam = np.array([float(e["log_inv_alpha"]) for e in evs])
-    jumps = np.array([e["jump_time_error"].values for e in evs])
-    metrics = np.array([[float(e[m]) for m in sorted(METRICS)] for e in evs])
-    conv = convergence_store.to_dataset(evs, fit_convergence(lam, jumps, metrics), problem="wide")
-    out["convergence"] = root / "convergence.zarr"
-    io.write_dataset(conv, out["convergence"], rule="test")
-    lpath = lasso_path(X, y)
-    out["lasso"] = root / "lasso.zarr"
-    io.write_dataset(
-        lasso.to_dataset(
-            lpath, t=t, coefs=lasso_coefficients(lpath, t), feature_names=names, problem="wide"
-        ),
-        out["lasso"],
-        rule="test",
-    )
     small = make_problem(n_samples=30, n_features=200, support_size=5, noise_std=0.5, seed=3)
     Xs, ys = small.X, small.y
     studies = {
