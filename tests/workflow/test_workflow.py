@@ -38,6 +38,33 @@ def _head_commit() -> str:
 ENV = {**os.environ, "DLN_GIT_COMMIT": _head_commit()}
 
 
+def _simd() -> dict[str, bool]:
+    try:  # numpy's runtime CPU dispatch (no public accessor)
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # pragma: no cover - another numpy layout
+        return {}
+    return dict(__cpu_features__)
+
+
+def _machine() -> dict[str, str]:
+    """What, besides the library versions, decides the last bits of the pipeline's numbers.
+
+    OpenBLAS picks its kernels for the CPU, and their products differ in the last bits (the
+    test configuration's figures differ between its SkylakeX kernels, on Intel with AVX-512,
+    and its Haswell ones, on AMD Zen 4). The runs of this module pin the Haswell kernels (AVX2
+    and FMA: every x86-64 CPU since 2013), with which the reference was recorded; numpy's own
+    loops (exp, log, ...) dispatch on the CPU too, so its widest instruction set is recorded.
+    """
+    simd = _simd()
+    numpy_simd = next((f for f in ("AVX512_SKX", "AVX2") if simd.get(f)), "baseline")
+    blas = "Haswell" if simd.get("AVX2") and simd.get("FMA3") else "unpinned"
+    return {"openblas": blas, "numpy_simd": numpy_simd}
+
+
+if _machine()["openblas"] == "Haswell":
+    ENV["OPENBLAS_CORETYPE"] = "Haswell"
+
+
 def snakemake(workdir: Path, *args: str, configfile: Path | None = None) -> str:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir)]
     if configfile is not None:
@@ -244,11 +271,12 @@ def test_editing_one_problem_reruns_only_its_jobs(test_run, tmp_path):
 
 
 def _manifest(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """(versions, {relative path: sha256}) of a sha256 manifest with a '# versions:' line."""
+    """(versions and machine, {relative path: sha256}) of a sha256 manifest with '# versions:'
+    and '# machine:' lines."""
     versions, hashes = {}, {}
     for line in path.read_text().splitlines():
-        if line.startswith("# versions:"):
-            versions = dict(item.split("=") for item in line.split(":", 1)[1].split())
+        if line.startswith(("# versions:", "# machine:")):
+            versions.update(item.split("=") for item in line.split(":", 1)[1].split())
         elif line and not line.startswith("#"):
             digest, name = line.split(maxsplit=1)
             hashes[name] = digest
@@ -267,6 +295,7 @@ def test_outputs_are_byte_identical_to_the_reference(test_run):
         "matplotlib": matplotlib.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
+        **_machine(),
     }
     if installed != versions:
         pytest.skip(f"reference recorded with {versions}, installed {installed}")
