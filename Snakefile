@@ -13,6 +13,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from dln.pipeline.hooks import release_scheduler_timers
 from dln.pipeline.paths import PLAN_CACHE
 from dln.pipeline.plan import resolve
 
@@ -55,3 +56,13 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+# Snakemake's scheduler leaves a 1 s timer thread behind that delays the exit of every run
+# (dln.pipeline.hooks): cancel it once the run is over.
+onsuccess:
+    release_scheduler_timers()
+
+
+onerror:
+    release_scheduler_timers()
