@@ -377,3 +377,37 @@ def test_small_problems_keep_every_feature_labelled(stores):
     flow_store.plot_flow_coordinates(io.read_dataset(s["flows"][0]), ax)
     assert [line.get_label() for line in ax.get_lines()] == ["x1", "x2", "x3"]
     plt.close(fig)
+
+
+def test_shared_mathtext_cache_keeps_figures_byte_identical(tmp_path):
+    """Figures drawn with the job-wide math-text cache are the bytes drawn without it, the
+    second figure reuses the first one's parses, and matplotlib is restored afterwards."""
+    from _helpers import new_figure, save_figure, shared_mathtext_cache
+    from matplotlib.mathtext import MathTextParser
+
+    original = MathTextParser.__dict__["_parse_cached"]
+    parses = []
+    inner = original.__wrapped__
+
+    def draw(stem):
+        fig, axes = new_figure(1, 2)
+        for k, ax in enumerate(axes[0]):
+            ax.loglog([1e-3, 1e2], [1e-5 * (k + 1), 1e3])
+            ax.set_xlabel(r"$\log(1/\alpha)$")
+        png, pdf = tmp_path / f"{stem}.png", tmp_path / f"{stem}.pdf"
+        save_figure(fig, png=str(png), pdf=str(pdf), dpi=60)
+        return png.read_bytes(), pdf.read_bytes()
+
+    plain = draw("plain")
+    original.__wrapped__ = lambda *args: parses.append(args[1]) or inner(*args)
+    try:
+        with shared_mathtext_cache():
+            assert MathTextParser.__dict__["_parse_cached"] is not original
+            first = draw("first")
+            n_first = len(parses)
+            second = draw("second")
+    finally:
+        original.__wrapped__ = inner
+    assert MathTextParser.__dict__["_parse_cached"] is original
+    assert first == plain and second == plain
+    assert n_first > 0 and len(parses) == n_first  # the second figure parsed nothing

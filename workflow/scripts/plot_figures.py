@@ -2,9 +2,9 @@
 
 Each figure is drawn by the ``main(...)`` of its own script in this directory, called with
 the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
-template; one Python start-up serves all the figures of the job, and each store is read once
-(``io.read_cache``: figures of one job read the same problem, saddles and flow stores). A
-caption then gets a last paragraph that says where the data of its problems come from, their
+template; one Python start-up serves all the figures of the job. Each store is read once
+(``io.read_cache``: figures of one job read the same problem, saddles and flow stores) and each
+math-text label parsed once (``_helpers.shared_mathtext_cache``). A caption then gets a last paragraph that says where the data of its problems come from, their
 target and the units of the coefficients (``_captions.append_source``), written here once for
 every figure.
 """
@@ -18,11 +18,11 @@ log = logging.getLogger("dln.workflow.plot_figures")
 
 def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_figures") -> None:
     from _captions import append_source
-    from _helpers import job_context
+    from _helpers import job_context, shared_mathtext_cache
 
     from dln import io
 
-    with io.read_cache():
+    with io.read_cache(), shared_mathtext_cache():
         for fig in figures:
             kwargs = dict(fig["kwargs"])
             if fig["template"] is not None:
