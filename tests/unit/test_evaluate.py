@@ -173,6 +173,29 @@ def test_loglog_fit_skips_nan_and_zero():
     assert np.isnan(fit.slope[1]) and np.isnan(fit.constant[1])
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_loglog_fit_matches_scipy_linregress_to_the_bit(seed):
+    """loglog_fit does scipy's least squares without importing scipy.stats: same bits."""
+    from scipy.stats import linregress
+
+    rng = np.random.default_rng(seed)
+    a = int(rng.integers(2, 12))
+    lam = np.sort(rng.uniform(1.0, 1e4, a))
+    errors = np.column_stack(
+        [rng.uniform(0.1, 3.0) / lam**rng.uniform(0.5, 2) * rng.lognormal(0, 0.3, a),
+         np.full(a, 0.7), rng.standard_normal(a)]
+    )
+    fit = loglog_fit(lam, errors)
+    for j in range(errors.shape[1]):
+        ref = linregress(np.log(lam), np.log(np.abs(errors[:, j])))
+        got = [fit.slope[j], fit.intercept[j], fit.rvalue[j]]
+        want = [ref.slope, ref.intercept, ref.rvalue]
+        if a > 2:
+            got.append(fit.stderr[j])
+            want.append(ref.stderr)
+        np.testing.assert_array_equal(got, want)  # exact; NaN (constant errors) equals NaN
+
+
 def test_loglog_fit_rejects_bad_lam():
     with pytest.raises(ValueError, match="log_inv_alpha"):
         loglog_fit([-1.0, 2.0], [1.0, 2.0])
