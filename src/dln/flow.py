@@ -31,7 +31,10 @@ tests/unit/test_flow_forms.py compares the two forms).
 The solver is stepped here rather than through ``solve_ivp``: the requested times are read off
 the solver's interpolants and the first downward crossing of each loss level is located by
 ``brentq`` on them, as ``solve_ivp``'s events would, but all levels share one loss evaluation
-per step (batched) instead of one Python event call per level and step. If the solver fails
+per step (batched) instead of one Python event call per level and step; in the row-space form
+even that evaluation is skipped when rigorous bounds on the step's end loss (from the last
+right-hand side, ``_RowProblem.loss_bounds``) leave no pending level undecided, which is every
+step but those ending within rounding of a level. If the solver fails
 (other than by exceeding ``max_step_count``), the other implicit solver is tried once.
 
 Why the cost does not depend on alpha: in the rescaled variables ``z = 2 Lam (s - k)`` (the log of
@@ -341,6 +344,10 @@ class _Problem:
         indices = np.tile(np.arange(d), keep.size)
         return sp.csc_matrix((data, indices, indptr), shape=(d, d))
 
+    def loss_bounds(self, state):
+        """Bounds on the loss at ``state`` without evaluating it; None: not available here."""
+        return None
+
     def loss_of_beta(self, beta):
         r = beta @ self.X.T - self.y
         return np.sum(r * r, axis=-1) / (2 * self.n)
@@ -368,13 +375,84 @@ class _RowProblem(_Problem):
         self.scales = scales
         self.two_log_c = two_log_c
         self._col_sq = np.einsum("ij,ij->j", X, X) / n  # ||x_j||^2 / n = G_jj
+        # For loss_bounds: the column norms ||x_j|| and ||x_j||^2 (stacked, one product with
+        # |beta| gives both sums), the sums over j of ||x_j|| a_j and ||x_j||^2 a_j with
+        # a_j = c_j^2 exp(-2 Lam k_j) (beta~_j = a_j sinh(2 Lam s_j)), and the constants of the
+        # rounding bound.
+        col_norm = np.sqrt(self._col_sq * n)
+        self._norm_rows = np.stack([col_norm, col_norm * col_norm])
+        a = np.exp(-2.0 * lam * scales + (0.0 if two_log_c is None else two_log_c))
+        self._a_sums = self._norm_rows @ a + d * np.finfo(np.float64).tiny * (1.0 + col_norm.max())
+        self._x_max = float(col_norm.max())
+        self._x_min = float(col_norm[col_norm > 0].min()) if np.any(col_norm > 0) else 1.0
+        self._y_norm = float(np.linalg.norm(y))
+        # Largest |exponent| 2 Lam (|s| - k) + 2 log c of an uncapped beta~: its rounding is a
+        # relative error of about eps times it in beta~.
+        max_log_c = 0.0 if two_log_c is None else float(np.max(np.abs(two_log_c)))
+        self._exp_max = 2.0 * lam * float(np.max(scales)) + max_log_c + _MAX_EXPONENT
+        self._last = None
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
         beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
-        return (self.y - self.X @ beta) / self.n
+        f = (self.y - self.X @ beta) / self.n
+        # The solver reuses its state array: keep a copy. f and beta are not touched again.
+        self._last = (mu.copy(), beta, f)
+        return f
+
+    def loss_bounds(self, mu):
+        """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` computes it.
+
+        From the last right-hand side the solver evaluated, at ``mu_c`` (within a step that
+        ends at ``mu``, a Newton iterate a final correction away): ``r = y - X beta~`` there is
+        ``n`` times that right-hand side, and from ``mu_c`` to ``mu`` each ``s_j`` moves by at
+        most ``||x_j|| dn`` (``dn = ||mu - mu_c||``) while the slope
+        ``dbeta~_j/ds = 2 Lam a_j cosh(2 Lam s_j) <= 2 Lam (|beta~_j| + a_j)`` grows by at most
+        ``exp(2 Lam ||x_j|| dn)``, so ``r`` moves by at most
+        ``E = 2 Lam dn exp(2 Lam max_j ||x_j|| dn) sum_j ||x_j||^2 (|beta~_j| + a_j)``. Rounding
+        (of the right-hand side at ``mu_c`` and of the loss at ``mu``) is bounded too:
+        ``s_j = x_j^T mu`` to ``n eps ||x_j|| ||mu||``, amplified ``2 Lam`` times in beta~, the
+        exponent to ``3 eps`` times its size, the sums over ``d`` columns to ``(d + 1) eps``
+        times the sum of magnitudes (with factors of 2 for safety everywhere). ``None`` when
+        the bound is not available or not small (no right-hand side yet, a capped exponent).
+        """
+        if self._last is None:
+            return None
+        mu_c, beta_c, f_c = self._last
+        eps = _EPS
+        n, d, lam, x_max = self.n, self.X.shape[1], self.lam, self._x_max
+        dn = float(np.linalg.norm(mu - mu_c))
+        g1, g2 = self._norm_rows @ np.abs(beta_c)
+        if not (g1 <= self._x_min * 1e60 and dn * x_max * 2.0 * lam <= 1.0):
+            return None  # an exponent near the cap, a NaN, or mu_c not close to mu
+        grow = math.exp(2.0 * lam * x_max * dn)
+        b1_c = 2.0 * g1 + self._a_sums[0]  # >= sum_j ||x_j|| (|beta~_j| + a_j) at mu_c
+        b2_c = 2.0 * g2 + self._a_sums[1]
+        b1 = 2.0 * grow * b1_c  # the same at mu
+        gamma_n = n * eps / (1.0 - n * eps)
+        gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps)
+        eta = 3.0 * eps * self._exp_max + 10.0 * eps
+
+        def rounding(mu_norm, b):
+            shift = 2.0 * lam * gamma_n * x_max * mu_norm
+            tau = shift * math.exp(shift) + eta
+            return 2.0 * (tau * b + (gamma_d + 4.0 * eps) * (self._y_norm + b))
+
+        mu_c_norm = float(np.linalg.norm(mu_c))
+        err = (
+            rounding(mu_c_norm, b1_c)
+            + rounding(mu_c_norm + dn, b1)
+            + 2.0 * lam * dn * grow * b2_c
+        )
+        if not err < 1e-3 * (self._y_norm + b1):
+            return None
+        r_c = n * float(np.linalg.norm(f_c))
+        sigma = 2.0 * (n + 6) * eps
+        lo = max(r_c * (1.0 - sigma) - err, 0.0)
+        hi = r_c * (1.0 + sigma) + err
+        return lo * lo * (1.0 - sigma) / (2 * n), hi * hi * (1.0 + sigma) / (2 * n)
 
     def jac(self, t, mu):
         _, slope = _beta_and_slope(mu @ self.X, self.lam, self.scales, self.two_log_c)
@@ -653,9 +731,15 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
             states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
             i_eval = i_new
         if crossings.pending.size:
-            if interpolant is None:
-                interpolant = solver.dense_output()
-            crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+            bounds = problem.loss_bounds(solver.y)
+            if bounds is None or not crossings.decide(*bounds):
+                if interpolant is None:
+                    interpolant = solver.dense_output()
+                crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+            elif crossings.hit.size:
+                if interpolant is None:
+                    interpolant = solver.dense_output()
+                crossings.locate(solver.t_old, solver.t, interpolant)
     crossings.flush()
     if i_eval < t.size:  # pragma: no cover - the solver stops at t[-1]
         _fail(method, problem, beta_rtol, solver.t, t, n_steps, "stopped before the last time")
@@ -671,6 +755,13 @@ class _Crossings:
     ``X`` once, where a matrix-vector product per step would read it every time (the flow's
     cost is dominated by reading ``X`` when d >> n). A level crossed within a step is then
     located by ``brentq`` on the step's interpolant, to 4 eps as solve_ivp's events are.
+
+    A pending level is always below the loss at the end of the previous step (the first step
+    that ends at or below it crosses it and removes it), so a step crosses exactly the pending
+    levels at or above its end loss. When the problem bounds that loss (the row-space form,
+    ``_RowProblem.loss_bounds``) and no pending level lies between the bounds, :meth:`decide`
+    settles the step without evaluating it: the same levels are found crossed, in the same
+    step, as with the evaluated loss.
     """
 
     def __init__(self, problem, levels, loss0):
@@ -679,7 +770,35 @@ class _Crossings:
         self.found = np.full(levels.shape, np.nan)
         self.pending = np.flatnonzero(levels < loss0)
         self.loss_old = loss0
+        self.hit = self.pending[:0]
         self._steps = []
+
+    def decide(self, lo, hi):
+        """Settle a step whose end loss is within ``[lo, hi]``; False if a level is in between.
+
+        On True, ``hit`` holds the pending levels the step crosses (those ``>= hi``), to be
+        located by :meth:`locate`.
+        """
+        if self._steps:  # earlier steps still to evaluate: keep the order
+            return False
+        levels = self.levels[self.pending]
+        above = levels >= hi
+        if np.any(~above & (levels >= lo)):
+            return False
+        self.hit = self.pending[above]
+        if self.hit.size:
+            self._rest = self.pending[~above]
+        # The end loss is above every level left pending, which is all that the test
+        # loss_old >= level of the next evaluated step asks.
+        self.loss_old = lo
+        return True
+
+    def locate(self, t_old, t_new, interpolant):
+        """Locate the crossings of the levels in ``hit`` within the step just decided."""
+        for i in self.hit:
+            self.found[i] = _crossing(self.problem, interpolant, self.levels[i], t_old, t_new)
+        self.pending = self._rest
+        self.hit = self.pending[:0]
 
     def add(self, t_old, t_new, y_new, interpolant):
         self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))

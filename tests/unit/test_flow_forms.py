@@ -170,3 +170,53 @@ def test_method_resolution():
     assert dln_flow._resolve_method("auto", 300, 250) == "Radau"
     assert dln_flow._resolve_method("Radau", 100, 2000) == "Radau"
     assert dln_flow._resolve_method("LSODA", 8, 8) == "LSODA"
+
+
+@pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
+def test_row_space_loss_bounds_bracket_the_evaluated_loss(lam, with_scales):
+    """_RowProblem.loss_bounds, from the last right-hand side at a nearby state, brackets the
+    loss that loss_of_beta(_beta(s_of(mu))) evaluates, and is tight (the crossings are decided
+    from it without evaluating the loss)."""
+    X, y, scales, directions = _problem(7, 10, 240)
+    k = scales if with_scales else np.ones(240)
+    two_log_c = 2.0 * np.log(directions) if with_scales else None
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c)
+    assert problem.loss_bounds(np.zeros(10)) is None  # no right-hand side evaluated yet
+    rng = np.random.default_rng(0)
+    sol = np.linalg.lstsq(X.T, np.sign(X.T @ y) * k, rcond=None)[0]
+    sol /= np.max(np.abs(sol @ X) / k)  # max |s_j| / k_j = 1: beta~ from 0 to O(1)
+    widths = []
+    for scale in np.linspace(0.0, 1.01, 11):
+        mu_c = scale * sol + 1e-3 * rng.standard_normal(10) / lam
+        problem.rhs(0.0, mu_c)
+        for step in (0.0, 1e-14, 1e-11):
+            mu = mu_c + step * rng.standard_normal(10)
+            lo, hi = problem.loss_bounds(mu)
+            s = problem.s_of(mu[np.newaxis])
+            loss = problem.loss_of_beta(dln_flow._beta(s, lam, k, two_log_c))[0]
+            assert lo <= loss <= hi
+            widths.append((hi - lo) / loss)
+    assert max(widths) < 1e-3
+
+
+def test_row_space_crossings_decided_by_bounds_are_the_evaluated_ones(monkeypatch):
+    """Deciding a step's crossings from the bounds finds the same crossings, in the same steps,
+    bit for bit, as evaluating every step's loss."""
+    X, y, kwargs = _wide_flow_kwargs(3, 10, 240, -10)
+    sad = saddle_jumps(X, y, scales=kwargs["scales"])
+    kwargs["loss_levels"] = (sad.losses[:-1] + sad.losses[1:]) / 2
+    decided = []
+    original = dln_flow._Crossings.decide
+
+    def spy(self, lo, hi):
+        decided.append(original(self, lo, hi))
+        return decided[-1]
+
+    monkeypatch.setattr(dln_flow._Crossings, "decide", spy)
+    bounded = simulate_flow(X, y, **kwargs)
+    assert bounded.method == "LSODA" and sum(decided) > 0.9 * len(decided)
+    monkeypatch.setattr(dln_flow._RowProblem, "loss_bounds", lambda self, mu: None)
+    evaluated = simulate_flow(X, y, **kwargs)
+    assert np.all(np.isfinite(bounded.crossing_times))
+    np.testing.assert_array_equal(bounded.crossing_times, evaluated.crossing_times)
+    np.testing.assert_array_equal(bounded.s, evaluated.s)
