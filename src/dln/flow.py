@@ -389,7 +389,15 @@ class _RowProblem(_Problem):
         # Largest |exponent| 2 Lam (|s| - k) + 2 log c of an uncapped beta~: its rounding is a
         # relative error of about eps times it in beta~.
         max_log_c = 0.0 if two_log_c is None else float(np.max(np.abs(two_log_c)))
-        self._exp_max = 2.0 * lam * float(np.max(scales)) + max_log_c + _MAX_EXPONENT
+        exp_max = 2.0 * lam * float(np.max(scales)) + max_log_c + _MAX_EXPONENT
+        eps = _EPS
+        # Rounding of the residual at a state of norm m: s_j = x_j^T mu to gamma_n ||x_j|| m,
+        # times 2 Lam in beta~, plus the exponent's eta, all relative to |beta~_j| + a_j; the
+        # sums over the d columns (and y - X beta, / n) to gamma_d.
+        self._shift_per_norm = 2.0 * lam * n * eps / (1.0 - n * eps) * self._x_max
+        self._eta = 3.0 * eps * exp_max + 10.0 * eps
+        self._gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps) + 4.0 * eps
+        self._sigma = 2.0 * (n + 6) * eps  # relative rounding of a norm of n terms
         self._last = None
 
     def s_of(self, state):
@@ -421,35 +429,27 @@ class _RowProblem(_Problem):
         if self._last is None:
             return None
         mu_c, beta_c, f_c = self._last
-        eps = _EPS
-        n, d, lam, x_max = self.n, self.X.shape[1], self.lam, self._x_max
-        dn = float(np.linalg.norm(mu - mu_c))
+        lam2, x_max = 2.0 * self.lam, self._x_max
+        diff = mu - mu_c
+        dn = math.sqrt(diff @ diff)
         g1, g2 = self._norm_rows @ np.abs(beta_c)
-        if not (g1 <= self._x_min * 1e60 and dn * x_max * 2.0 * lam <= 1.0):
+        if not (g1 <= self._x_min * 1e60 and lam2 * x_max * dn <= 1.0):
             return None  # an exponent near the cap, a NaN, or mu_c not close to mu
-        grow = math.exp(2.0 * lam * x_max * dn)
+        grow = math.exp(lam2 * x_max * dn)
         b1_c = 2.0 * g1 + self._a_sums[0]  # >= sum_j ||x_j|| (|beta~_j| + a_j) at mu_c
-        b2_c = 2.0 * g2 + self._a_sums[1]
         b1 = 2.0 * grow * b1_c  # the same at mu
-        gamma_n = n * eps / (1.0 - n * eps)
-        gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps)
-        eta = 3.0 * eps * self._exp_max + 10.0 * eps
-
-        def rounding(mu_norm, b):
-            shift = 2.0 * lam * gamma_n * x_max * mu_norm
-            tau = shift * math.exp(shift) + eta
-            return 2.0 * (tau * b + (gamma_d + 4.0 * eps) * (self._y_norm + b))
-
-        mu_c_norm = float(np.linalg.norm(mu_c))
-        err = (
-            rounding(mu_c_norm, b1_c)
-            + rounding(mu_c_norm + dn, b1)
-            + 2.0 * lam * dn * grow * b2_c
-        )
+        m_c = math.sqrt(mu_c @ mu_c)
+        shift_c = self._shift_per_norm * m_c
+        shift = self._shift_per_norm * (m_c + dn)
+        err = 2.0 * (
+            (shift_c * math.exp(shift_c) + self._eta) * b1_c
+            + (shift * math.exp(shift) + self._eta) * b1
+            + self._gamma_d * (2.0 * self._y_norm + b1_c + b1)
+        ) + lam2 * dn * grow * (2.0 * g2 + self._a_sums[1])
         if not err < 1e-3 * (self._y_norm + b1):
             return None
-        r_c = n * float(np.linalg.norm(f_c))
-        sigma = 2.0 * (n + 6) * eps
+        n, sigma = self.n, self._sigma
+        r_c = n * math.sqrt(f_c @ f_c)
         lo = max(r_c * (1.0 - sigma) - err, 0.0)
         hi = r_c * (1.0 + sigma) + err
         return lo * lo * (1.0 - sigma) / (2 * n), hi * hi * (1.0 + sigma) / (2 * n)
@@ -772,6 +772,11 @@ class _Crossings:
         self.loss_old = loss0
         self.hit = self.pending[:0]
         self._steps = []
+        self._update_top()
+
+    def _update_top(self):
+        """The highest pending level (the next to be crossed), for :meth:`decide`."""
+        self._top = float(np.max(self.levels[self.pending])) if self.pending.size else -np.inf
 
     def decide(self, lo, hi):
         """Settle a step whose end loss is within ``[lo, hi]``; False if a level is in between.
@@ -781,6 +786,9 @@ class _Crossings:
         """
         if self._steps:  # earlier steps still to evaluate: keep the order
             return False
+        if self._top < lo:  # the usual case: no pending level reached
+            self.loss_old = lo
+            return True
         levels = self.levels[self.pending]
         above = levels >= hi
         if np.any(~above & (levels >= lo)):
@@ -799,6 +807,7 @@ class _Crossings:
             self.found[i] = _crossing(self.problem, interpolant, self.levels[i], t_old, t_new)
         self.pending = self._rest
         self.hit = self.pending[:0]
+        self._update_top()
 
     def add(self, t_old, t_new, y_new, interpolant):
         self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))
@@ -822,6 +831,7 @@ class _Crossings:
             self.pending = self.pending[~hit]
             self.loss_old = loss_new
         self._steps = []
+        self._update_top()
 
 
 def _crossing(problem, interpolant, level, t_old, t_new):
