@@ -716,6 +716,7 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
     crossings = _Crossings(problem, levels, loss0)
     i_eval = 0
     n_steps = 0
+    t_list, t_last = t.tolist(), t.size
     while solver.status == "running":
         if n_steps >= max_step_count:
             reason = f"exceeded max_step_count={max_step_count} accepted steps"
@@ -725,8 +726,8 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
             _fail(method, problem, beta_rtol, solver.t, t, n_steps, str(message))
         n_steps += 1
         interpolant = None
-        i_new = int(np.searchsorted(t, solver.t, side="right"))
-        if i_new > i_eval:
+        if i_eval < t_last and solver.t >= t_list[i_eval]:  # the step reaches requested times
+            i_new = int(np.searchsorted(t, solver.t, side="right"))
             interpolant = solver.dense_output()
             states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
             i_eval = i_new
@@ -861,11 +862,10 @@ def _crossing(problem, interpolant, level, t_old, t_new):
 
 def _chebyshev_basis(x):
     """``T_0(x), ..., T_{m-1}(x)`` for m = ``_CHEB_NODES.size``."""
-    basis = np.empty(_CHEB_NODES.size)
-    basis[0], basis[1] = 1.0, x
-    for k in range(2, basis.size):
-        basis[k] = 2.0 * x * basis[k - 1] - basis[k - 2]
-    return basis
+    basis = [1.0, x]  # Python floats: the same float64 arithmetic, without numpy's overhead
+    for _ in range(2, _CHEB_NODES.size):
+        basis.append(2.0 * x * basis[-1] - basis[-2])
+    return np.array(basis)
 
 
 def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
