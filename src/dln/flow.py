@@ -93,6 +93,9 @@ _SPARSE_JAC_MIN_FEATURES = 200
 # over any step h <= 1 it changes the Newton matrix I/h - J by < 1e-9 of its identity part,
 # and the Jacobian only steers Newton's iteration (the collocation residual stays exact).
 _JAC_DROP = 1e-9
+# The row-space right-hand side is updated from the last full one (_RowProblem._rhs_near) when
+# no s_j can have moved by more than this over 2 Lam (beta~ by a factor 1 + 1e-6 at most).
+_NEAR_SHIFT = 1e-6
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
@@ -398,24 +401,93 @@ class _RowProblem(_Problem):
         self._eta = 3.0 * eps * exp_max + 10.0 * eps
         self._gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps) + 4.0 * eps
         self._sigma = 2.0 * (n + 6) * eps  # relative rounding of a norm of n terms
-        self._last = None
+        self._a = a
+        self._near_columns = None  # the columns _rhs_near updates, gathered (_columns_near)
+        self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
-        beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
+        last = self._last
+        if last is not None:
+            f = self._rhs_near(mu, *last)
+            if f is not None:
+                return f
+        s = mu @ self.X
+        beta = _beta(s, self.lam, self.scales, self.two_log_c)
         f = (self.y - self.X @ beta) / self.n
-        # The solver reuses its state array: keep a copy. f and beta are not touched again.
-        self._last = (mu.copy(), beta, f)
+        # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
+        self._last = (mu.copy(), beta, f, s)
         return f
+
+    def _rhs_near(self, mu, mu_c, beta_c, f_c, s_c):
+        """The right-hand side at ``mu`` from the last one evaluated in full (at ``mu_c``), when
+        ``mu`` is that close to it (a Newton iterate of the same step): ``None`` otherwise.
+
+        Only the columns whose ``beta~_j`` can move by more than rounding are updated:
+        ``f = f_c - X_K (beta~_K(s_K) - beta~_K(s_c,K)) / n`` with ``s_K = s_c,K + X_K^T (mu - mu_c)``.
+        Column j moves ``s_j`` by at most ``||x_j|| dn`` (``dn = ||mu - mu_c||``), so
+        ``beta~_j`` by at most ``2 Lam (|beta~_j| + a_j) e ||x_j|| dn`` (slope bound of
+        loss_bounds, ``e = exp(2 Lam max ||x_j|| dn)``, a factor 2 for the rounding of
+        ``beta~_j``), and ``r`` by ``||x_j||`` times that: the columns left out move ``r`` by at
+        most ``2 (2 Lam) e dn`` times the sum of their ``w_j = ||x_j||^2 (|beta~_j| + a_j)``,
+        held to ``eps (||y|| + sum_j ||x_j|| |beta~_j|)``: ``eps`` times the scale of ``r``,
+        below the rounding of the product ``X beta~`` itself (up to ``d eps`` times that scale).
+        Worth it only when few columns move (``K`` at most ``d / 4``); the solver then sees the
+        same right-hand side up to rounding.
+        """
+        diff = mu - mu_c
+        dn = math.sqrt(diff @ diff)
+        if not dn * 2.0 * self.lam * self._x_max <= _NEAR_SHIFT:
+            return None
+        cols = self._columns_near(beta_c, dn)
+        if cols is None:
+            return None
+        keep, XK, scales, two_log_c = cols[:4]
+        beta = _beta(s_c[keep] + diff @ XK, self.lam, scales, two_log_c)
+        beta -= beta_c[keep]
+        f = XK @ beta
+        f /= -self.n
+        f += f_c
+        return f
+
+    def _columns_near(self, beta_c, dn):
+        """The columns ``K`` that :meth:`_rhs_near` updates, gathered; None: too many.
+
+        The columns left out may move ``r`` by ``2 (2 Lam) e dn`` times the sum of their
+        ``w_j`` at most. The set gathered last time serves while that stays within the budget
+        (it changes only as coordinates activate): one product with ``|beta~|`` gives the scale
+        of ``r`` and the sum of the ``w_j`` left out. A new set leaves out a quarter of it.
+        """
+        lam2, d = 2.0 * self.lam, self.X.shape[1]
+        abs_beta = np.abs(beta_c)
+        shift = 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
+        cols = self._near_columns
+        if cols is not None:
+            norms, left_out = cols[4] @ abs_beta
+            if (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
+                return cols
+        weights = abs_beta * self._norm_rows[1]
+        weights += self._a * self._norm_rows[1]
+        budget = _EPS * (self._y_norm + self._norm_rows[0] @ abs_beta) / shift
+        keep = np.flatnonzero(weights > budget / (4 * d))
+        if keep.size > d // 4:
+            return None
+        rows = self._norm_rows.copy()
+        rows[1, keep] = 0.0  # ||x_j||^2 of the columns left out
+        two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
+        a_left_out = float(rows[1] @ self._a) + d * np.finfo(np.float64).tiny
+        cols = (keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
+        self._near_columns = cols
+        return cols
 
     def loss_bounds(self, mu):
         """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` computes it.
 
-        From the last right-hand side the solver evaluated, at ``mu_c`` (within a step that
-        ends at ``mu``, a Newton iterate a final correction away): ``r = y - X beta~`` there is
-        ``n`` times that right-hand side, and from ``mu_c`` to ``mu`` each ``s_j`` moves by at
+        From the last right-hand side evaluated in full (not by :meth:`_rhs_near`), at ``mu_c``
+        (in the step that ends at ``mu``, usually its predicted state): ``r = y - X beta~`` there
+        is ``n`` times that right-hand side, and from ``mu_c`` to ``mu`` each ``s_j`` moves by at
         most ``||x_j|| dn`` (``dn = ||mu - mu_c||``) while the slope
         ``dbeta~_j/ds = 2 Lam a_j cosh(2 Lam s_j) <= 2 Lam (|beta~_j| + a_j)`` grows by at most
         ``exp(2 Lam ||x_j|| dn)``, so ``r`` moves by at most
@@ -428,7 +500,7 @@ class _RowProblem(_Problem):
         """
         if self._last is None:
             return None
-        mu_c, beta_c, f_c = self._last
+        mu_c, beta_c, f_c, _ = self._last
         lam2, x_max = 2.0 * self.lam, self._x_max
         diff = mu - mu_c
         dn = math.sqrt(diff @ diff)

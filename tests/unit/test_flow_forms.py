@@ -220,3 +220,45 @@ def test_row_space_crossings_decided_by_bounds_are_the_evaluated_ones(monkeypatc
     assert np.all(np.isfinite(bounded.crossing_times))
     np.testing.assert_array_equal(bounded.crossing_times, evaluated.crossing_times)
     np.testing.assert_array_equal(bounded.s, evaluated.s)
+
+
+@pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
+def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam, with_scales):
+    """A right-hand side a Newton correction away from the last full one updates only the
+    columns that can move beyond rounding: against the flow's right-hand side in extended
+    precision it is within the rounding bound of a full evaluation, as the full one is."""
+    n, d = 10, 400
+    X, y, scales, directions = _problem(11, n, d)
+    k = scales if with_scales else np.ones(d)
+    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    full = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    eps = dln_flow._EPS
+    x_max = np.max(np.linalg.norm(X, axis=0))
+
+    def exact(mu):  # extended precision: beta~ = c^2 alpha^(2k) sinh(2 Lam s)
+        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
+        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
+        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+        return (y - X.astype(np.longdouble) @ beta) / n, beta
+
+    rng = np.random.default_rng(1)
+    sol = np.linalg.lstsq(X.T, np.sign(X.T @ y) * k, rcond=None)[0]
+    sol /= np.max(np.abs(sol @ X) / k)
+    near = 0
+    for scale in np.linspace(0.0, 1.01, 8):
+        mu_c = scale * sol
+        for step in (0.0, 1e-15, 1e-13, 1e-11, 1e-3):
+            problem.rhs(0.0, mu_c)  # a full evaluation at mu_c
+            mu = mu_c + step * rng.standard_normal(n)
+            f = problem.rhs(0.0, mu)
+            near += not np.array_equal(problem._last[0], mu)
+            full._last = None
+            f_full = full.rhs(0.0, mu)
+            f_exact, beta = exact(mu)
+            magnitude = (np.abs(y) + np.abs(X) @ np.abs(beta)) / n
+            # s to n eps ||x|| ||mu||, times 2 Lam in beta~; sums of d terms to (d + 2) eps
+            bound = (2 * lam * n * eps * x_max * np.linalg.norm(mu) + (d + 8) * eps) * magnitude
+            assert np.all(np.abs(f_full - f_exact) <= bound)
+            assert np.all(np.abs(f - f_exact) <= bound)
+    assert near >= 16  # the small steps took the near path
