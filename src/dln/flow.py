@@ -404,6 +404,7 @@ class _RowProblem(_Problem):
         self._a = a
         self._near_columns = None  # the columns _rhs_near updates, gathered (_columns_near)
         self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
+        self._sums_last = None  # _beta_sums of it
 
     def s_of(self, state):
         return state @ self.X
@@ -419,6 +420,7 @@ class _RowProblem(_Problem):
         f = (self.y - self.X @ beta) / self.n
         # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
         self._last = (mu.copy(), beta, f, s)
+        self._sums_last = None
         return f
 
     def _rhs_near(self, mu, mu_c, beta_c, f_c, s_c):
@@ -457,30 +459,44 @@ class _RowProblem(_Problem):
 
         The columns left out may move ``r`` by ``2 (2 Lam) e dn`` times the sum of their
         ``w_j`` at most. The set gathered last time serves while that stays within the budget
-        (it changes only as coordinates activate): one product with ``|beta~|`` gives the scale
-        of ``r`` and the sum of the ``w_j`` left out. A new set leaves out a quarter of it.
+        (it changes only as coordinates activate): :meth:`_beta_sums` gives the scale of ``r``
+        and the sum of the ``w_j`` left out. A new set leaves out a quarter of it.
         """
         lam2, d = 2.0 * self.lam, self.X.shape[1]
-        abs_beta = np.abs(beta_c)
         shift = 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
         cols = self._near_columns
         if cols is not None:
-            norms, left_out = cols[4] @ abs_beta
+            norms, _, left_out = self._beta_sums()
             if (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
                 return cols
+        abs_beta = np.abs(beta_c)
         weights = abs_beta * self._norm_rows[1]
         weights += self._a * self._norm_rows[1]
         budget = _EPS * (self._y_norm + self._norm_rows[0] @ abs_beta) / shift
         keep = np.flatnonzero(weights > budget / (4 * d))
         if keep.size > d // 4:
             return None
-        rows = self._norm_rows.copy()
-        rows[1, keep] = 0.0  # ||x_j||^2 of the columns left out
+        rows = np.concatenate([self._norm_rows, self._norm_rows[1:]])
+        rows[2, keep] = 0.0  # ||x_j||^2 of the columns left out
         two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
-        a_left_out = float(rows[1] @ self._a) + d * np.finfo(np.float64).tiny
+        a_left_out = float(rows[2] @ self._a) + d * np.finfo(np.float64).tiny
         cols = (keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
         self._near_columns = cols
         return cols
+
+    def _beta_sums(self):
+        """``sum_j ||x_j|| |beta~_j|``, ``sum_j ||x_j||^2 |beta~_j|`` and the latter over the
+        columns that :meth:`_rhs_near` leaves out, at the last full evaluation: one product of
+        ``|beta~|`` with the stacked norms, shared by :meth:`_rhs_near` and :meth:`loss_bounds`.
+        """
+        cols = self._near_columns
+        rows = self._norm_rows if cols is None else cols[4]
+        cached = self._sums_last
+        if cached is None or cached[0] is not rows:
+            sums = rows @ np.abs(self._last[1])
+            cached = (rows, float(sums[0]), float(sums[1]), float(sums[-1]))
+            self._sums_last = cached
+        return cached[1:]
 
     def loss_bounds(self, mu):
         """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` computes it.
@@ -504,7 +520,7 @@ class _RowProblem(_Problem):
         lam2, x_max = 2.0 * self.lam, self._x_max
         diff = mu - mu_c
         dn = math.sqrt(diff @ diff)
-        g1, g2 = self._norm_rows @ np.abs(beta_c)
+        g1, g2, _ = self._beta_sums()
         if not (g1 <= self._x_min * 1e60 and lam2 * x_max * dn <= 1.0):
             return None  # an exponent near the cap, a NaN, or mu_c not close to mu
         grow = math.exp(lam2 * x_max * dn)
