@@ -83,6 +83,8 @@ _EPS = np.finfo(np.float64).eps
 _CHEB_NODES = np.cos(np.pi * (np.arange(13) + 0.5) / 13)
 _CHEB_INVERSE = np.cos(np.outer(np.arange(13), np.arccos(_CHEB_NODES))) * (2.0 / 13)
 _CHEB_INVERSE[0] /= 2.0
+# Entries per block of rows when beta~ and the weights are computed on the output (_by_rows).
+_BLOCK_ENTRIES = 32768
 # Steps whose end-of-step losses are evaluated together when locating the loss crossings.
 _LOSS_BATCH = 32
 # From this many features on, Radau gets the Jacobian as a sparse matrix that keeps only the
@@ -205,14 +207,15 @@ def _exponent(abs_s, lam, scales, two_log_c):
     return np.minimum(e, _MAX_EXPONENT)
 
 
-def _beta(s, lam, scales, two_log_c):
+def _beta(s, lam, scales, two_log_c, out=None):
     """beta~(s) in log space (docs/theory.md); never forms alpha.
 
     ``sign(s) exp(2 Lam (|s| - k) + 2 log c) (1 - exp(-4 Lam |s|)) / 2``, computed in place in
-    two buffers: it is half of the cost of the flow's right-hand side when d >> n.
+    two buffers (the result in ``out`` if given): it is half of the cost of the flow's
+    right-hand side when d >> n.
     """
     a = np.abs(s)
-    e = a - scales
+    e = np.subtract(a, scales, out=out)
     e *= 2.0 * lam
     if two_log_c is not None:
         e += two_log_c
@@ -235,11 +238,12 @@ def _beta_and_slope(s, lam, scales, two_log_c):
     return beta, slope
 
 
-def _weights(s, lam, scales, log_c):
+def _weights(s, lam, scales, log_c, out=(None, None)):
     """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space.
 
     With ``m = expm1(-2 Lam |s|)``: ``u = big (2 + m) / 2`` and ``v = -sign(s) big m / 2``, where
-    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place.
+    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place (the results in
+    ``out`` if given).
     """
     a = np.abs(s)
     big = a - scales
@@ -249,13 +253,29 @@ def _weights(s, lam, scales, log_c):
     np.exp(big, out=big)
     a *= -2.0 * lam
     m = np.expm1(a, out=a)
-    u = m + 2.0
+    u = np.add(m, 2.0, out=out[0])
     u *= big
     u *= 0.5
-    v = m
-    v *= big
+    v = m if out[1] is None else out[1]
+    np.multiply(m, big, out=v)
     v *= -0.5
     return u, np.copysign(v, s, out=v)
+
+
+def _by_rows(fn, s, *args, outputs=1):
+    """``fn(s, *args, out=...)`` on blocks of rows of ``s`` (m, d) into new (m, d) arrays.
+
+    Element-wise, so the values are those of one call on all of ``s``; the blocks (~256 kB
+    each) keep the temporaries and the passes of each block in cache and leave no temporary of
+    the size of ``s`` to allocate (the flow's output on 1001 times x 2000 features is 16 MB an
+    array).
+    """
+    out = tuple(np.empty(s.shape) for _ in range(outputs))
+    rows = max(1, _BLOCK_ENTRIES // max(1, s.shape[-1]))
+    for i in range(0, s.shape[0], rows):
+        block = tuple(o[i : i + rows] for o in out)
+        fn(s[i : i + rows], *args, out=block[0] if outputs == 1 else block)
+    return out[0] if outputs == 1 else out
 
 
 def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.ndarray:
@@ -750,11 +770,11 @@ def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_s
         nfev = njev = nlu = n_steps = 0
         status, message = 0, "no integration needed (t = [0])"
 
-    beta = _beta(s_grid, lam, k, two_log_c)
+    beta = _by_rows(_beta, s_grid, lam, k, two_log_c)
     loss = problem.loss_of_beta(beta)
     representable = bool(np.all(0.5 * math.log(2.0) - lam * k + log_c >= _LOG_TINY))
     if representable:
-        u, v = _weights(s_grid, lam, k, log_c)
+        u, v = _by_rows(_weights, s_grid, lam, k, log_c, outputs=2)
     else:
         u = v = None
     return FlowResult(
