@@ -48,6 +48,7 @@ alpha, which is the absolute accuracy on ``z`` that the rescaled problem needs.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -371,6 +372,10 @@ class _Problem:
         """Bounds on the loss at ``state`` without evaluating it; None: not available here."""
         return None
 
+    def s_coefficients(self, interpolant, t_old, t_new):
+        """Chebyshev coefficients (13, d) of ``s`` along a step's interpolant (see _crossing)."""
+        return _chebyshev_coefficients(self, interpolant, t_old, t_new)
+
     def loss_of_beta(self, beta):
         r = beta @ self.X.T - self.y
         return np.sum(r * r, axis=-1) / (2 * self.n)
@@ -503,6 +508,23 @@ class _RowProblem(_Problem):
         cols = (keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
         self._near_columns = cols
         return cols
+
+    def s_coefficients(self, interpolant, t_old, t_new):
+        """Chebyshev coefficients of ``s = X^T mu`` along a step's interpolant.
+
+        LSODA's interpolant is the polynomial of its Nordsieck array ``yh`` (n x (q + 1), q the
+        order, at most 12), so q + 1 Chebyshev points hold it exactly (5 or 6 in most steps,
+        instead of 13: fewer rows in the product with ``X`` and in each ``brentq``
+        evaluation); 13 for any other interpolant. The coefficients of ``mu`` are mapped to
+        ``s`` by one product with ``X``.
+        """
+        yh = getattr(interpolant, "yh", None)  # scipy's LSODA dense output (not public API)
+        points = 13
+        if isinstance(yh, np.ndarray) and yh.ndim == 2 and yh.shape[0] == self.n:
+            points = min(max(yh.shape[1], 2), 13)
+        nodes, inverse = _chebyshev_points(points)
+        taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * nodes
+        return (inverse @ interpolant(taus).T) @ self.X
 
     def _beta_sums(self):
         """``sum_j ||x_j|| |beta~_j|``, ``sum_j ||x_j||^2 |beta~_j|`` and the latter over the
@@ -951,12 +973,13 @@ def _crossing(problem, interpolant, level, t_old, t_new):
     (one product with ``X`` for all of them); each ``brentq`` iteration then evaluates that
     polynomial instead of multiplying by ``X`` again.
     """
-    coef = _chebyshev_coefficients(problem, interpolant, t_old, t_new)
+    coef = problem.s_coefficients(interpolant, t_old, t_new)
     half, mid = (t_new - t_old) / 2, (t_new + t_old) / 2
+    points = coef.shape[0]
 
     def excess(tau):
         x = min(max((tau - mid) / half, -1.0), 1.0)
-        s = _chebyshev_basis(x) @ coef
+        s = _chebyshev_basis(x, points) @ coef
         return (
             float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
             - level
@@ -968,10 +991,10 @@ def _crossing(problem, interpolant, level, t_old, t_new):
         return t_old if abs(excess(t_old)) <= abs(excess(t_new)) else t_new
 
 
-def _chebyshev_basis(x):
-    """``T_0(x), ..., T_{m-1}(x)`` for m = ``_CHEB_NODES.size``."""
+def _chebyshev_basis(x, points=_CHEB_NODES.size):
+    """``T_0(x), ..., T_{m-1}(x)`` for m = ``points`` (>= 2)."""
     basis = [1.0, x]  # Python floats: the same float64 arithmetic, without numpy's overhead
-    for _ in range(2, _CHEB_NODES.size):
+    for _ in range(2, points):
         basis.append(2.0 * x * basis[-1] - basis[-2])
     return np.array(basis)
 
@@ -981,6 +1004,16 @@ def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
     taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * _CHEB_NODES
     s_nodes = problem.s_of(interpolant(taus).T)
     return _CHEB_INVERSE @ s_nodes
+
+
+@functools.lru_cache(maxsize=None)
+def _chebyshev_points(points):
+    """Chebyshev points of the first kind for ``points`` nodes and the inverse of their
+    Vandermonde matrix (a scaled transpose, as for ``_CHEB_NODES``)."""
+    nodes = np.cos(np.pi * (np.arange(points) + 0.5) / points)
+    inverse = np.cos(np.outer(np.arange(points), np.arccos(nodes))) * (2.0 / points)
+    inverse[0] /= 2.0
+    return nodes, inverse
 
 
 def _fail(method, problem, rtol, t_reached, t, n_steps, reason):

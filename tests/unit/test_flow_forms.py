@@ -262,3 +262,24 @@ def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam
             assert np.all(np.abs(f_full - f_exact) <= bound)
             assert np.all(np.abs(f - f_exact) <= bound)
     assert near >= 16  # the small steps took the near path
+
+
+def test_row_space_chebyshev_coefficients_hold_the_lsoda_interpolant():
+    """With LSODA's interpolant (its Nordsieck polynomial of degree q), q + 1 Chebyshev points
+    represent s along the step exactly: the crossings' brentq sees the interpolant itself."""
+    X, y, scales, directions = _problem(3, 10, 240)
+    problem = dln_flow._RowProblem(X, y, 23.0, scales, 2.0 * np.log(directions))
+    solver = dln_flow.LSODA(problem.rhs, 0.0, np.zeros(10), 5.0, rtol=1e-12, atol=1e-14,
+                            jac=problem.jac)
+    degrees = set()
+    for _ in range(60):
+        solver.step()
+        interpolant = solver.dense_output()
+        coef = problem.s_coefficients(interpolant, solver.t_old, solver.t)
+        degrees.add(coef.shape[0] - 1)
+        taus = np.linspace(solver.t_old, solver.t, 7)
+        x = (taus - (solver.t + solver.t_old) / 2) / ((solver.t - solver.t_old) / 2)
+        s = np.array([dln_flow._chebyshev_basis(xi, coef.shape[0]) for xi in x]) @ coef
+        expected = problem.s_of(interpolant(taus).T)
+        np.testing.assert_allclose(s, expected, rtol=0, atol=1e-12 * np.max(np.abs(expected)))
+    assert len(degrees) > 1 and max(degrees) < 12  # the order varies; fewer than 13 points
