@@ -585,7 +585,10 @@ class _RowProblem(_Problem):
         return lo * lo * (1.0 - sigma) / (2 * n), hi * hi * (1.0 + sigma) / (2 * n)
 
     def jac(self, t, mu):
-        _, slope = _beta_and_slope(mu @ self.X, self.lam, self.scales, self.two_log_c)
+        last = self._last
+        # LSODA asks for the Jacobian at the state of its last full right-hand side: reuse its s.
+        s = last[3] if last is not None and np.array_equal(last[0], mu) else mu @ self.X
+        _, slope = _beta_and_slope(s, self.lam, self.scales, self.two_log_c)
         keep = np.flatnonzero(slope * self._col_sq > _JAC_DROP)
         XA = self.X[:, keep]
         return (XA * (-slope[keep] / self.n)) @ XA.T
