@@ -22,7 +22,9 @@ of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu))
 directions included). When ``d > n`` (and ``d >= 200``; below that the s form is as fast) the
 flow is integrated in ``mu``: n unknowns, an n x n Jacobian ``-X diag(dbeta~/ds) X^T / n`` built
 from the columns of non-negligible slope, and ``G`` (d x d) never formed, so a step costs
-O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py). Otherwise it
+O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py); a right-hand
+side a Newton correction away from the last full one updates only the columns whose beta~ can
+move beyond rounding (``_RowProblem._rhs_near``). Otherwise it
 is integrated in ``s`` (from 200 features on Radau then gets the Jacobian as a sparse matrix of
 the active columns). The tolerance on ``mu`` is translated so that each coordinate of ``s``,
 hence of ``beta``, is held to the same accuracy (``_row_space_atol``, with a margin per solver;
@@ -453,7 +455,8 @@ class _RowProblem(_Problem):
         ``mu`` is that close to it (a Newton iterate of the same step): ``None`` otherwise.
 
         Only the columns whose ``beta~_j`` can move by more than rounding are updated:
-        ``f = f_c - X_K (beta~_K(s_K) - beta~_K(s_c,K)) / n`` with ``s_K = s_c,K + X_K^T (mu - mu_c)``.
+        ``f = f_c - X_K (beta~_K(s_K) - beta~_K(s_c,K)) / n`` with
+        ``s_K = s_c,K + X_K^T (mu - mu_c)``.
         Column j moves ``s_j`` by at most ``||x_j|| dn`` (``dn = ||mu - mu_c||``), so
         ``beta~_j`` by at most ``2 Lam (|beta~_j| + a_j) e ||x_j|| dn`` (slope bound of
         loss_bounds, ``e = exp(2 Lam max ||x_j|| dn)``, a factor 2 for the rounding of
@@ -541,7 +544,7 @@ class _RowProblem(_Problem):
         return cached[1:]
 
     def loss_bounds(self, mu):
-        """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` computes it.
+        """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` gives it.
 
         From the last right-hand side evaluated in full (not by :meth:`_rhs_near`), at ``mu_c``
         (in the step that ends at ``mu``, usually its predicted state): ``r = y - X beta~`` there
@@ -1009,7 +1012,7 @@ def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
     return _CHEB_INVERSE @ s_nodes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _chebyshev_points(points):
     """Chebyshev points of the first kind for ``points`` nodes and the inverse of their
     Vandermonde matrix (a scaled transpose, as for ``_CHEB_NODES``)."""

@@ -269,8 +269,9 @@ def test_row_space_chebyshev_coefficients_hold_the_lsoda_interpolant():
     represent s along the step exactly: the crossings' brentq sees the interpolant itself."""
     X, y, scales, directions = _problem(3, 10, 240)
     problem = dln_flow._RowProblem(X, y, 23.0, scales, 2.0 * np.log(directions))
-    solver = dln_flow.LSODA(problem.rhs, 0.0, np.zeros(10), 5.0, rtol=1e-12, atol=1e-14,
-                            jac=problem.jac)
+    solver = dln_flow.LSODA(
+        problem.rhs, 0.0, np.zeros(10), 5.0, rtol=1e-12, atol=1e-14, jac=problem.jac
+    )
     degrees = set()
     for _ in range(60):
         solver.step()
