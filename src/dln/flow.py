@@ -432,14 +432,15 @@ class _RowProblem(_Problem):
         self._near_columns = None  # the columns _rhs_near updates, gathered (_columns_near)
         self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
         self._sums_last = None  # _beta_sums of it
+        self._last_t = None  # its time
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
-        last = self._last
-        if last is not None:
-            f = self._rhs_near(mu, *last)
+        # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
+        if t == self._last_t and self._last is not None:
+            f = self._rhs_near(mu, *self._last)
             if f is not None:
                 return f
         s = mu @ self.X
@@ -447,6 +448,7 @@ class _RowProblem(_Problem):
         f = (self.y - self.X @ beta) / self.n
         # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
         self._last = (mu.copy(), beta, f, s)
+        self._last_t = t
         self._sums_last = None
         return f
 
