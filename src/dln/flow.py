@@ -433,13 +433,17 @@ class _RowProblem(_Problem):
         self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
         self._sums_last = None  # _beta_sums of it
         self._last_t = None  # its time
+        # The near updates, the loss bounds and the fewer Chebyshev points pay off when a full
+        # right-hand side is costly, as in the row-space form chosen by default (d >= 200);
+        # forced on smaller problems, the form evaluates everything in full, as it did before.
+        self._fast = d >= _ROW_SPACE_MIN_FEATURES
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
         # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
-        if t == self._last_t and self._last is not None:
+        if t == self._last_t and self._fast and self._last is not None:
             f = self._rhs_near(mu, *self._last)
             if f is not None:
                 return f
@@ -523,6 +527,8 @@ class _RowProblem(_Problem):
         evaluation); 13 for any other interpolant. The coefficients of ``mu`` are mapped to
         ``s`` by one product with ``X``.
         """
+        if not self._fast:
+            return super().s_coefficients(interpolant, t_old, t_new)
         yh = getattr(interpolant, "yh", None)  # scipy's LSODA dense output (not public API)
         points = 13
         if isinstance(yh, np.ndarray) and yh.ndim == 2 and yh.shape[0] == self.n:
@@ -561,7 +567,7 @@ class _RowProblem(_Problem):
         times the sum of magnitudes (with factors of 2 for safety everywhere). ``None`` when
         the bound is not available or not small (no right-hand side yet, a capped exponent).
         """
-        if self._last is None:
+        if self._last is None or not self._fast:
             return None
         mu_c, beta_c, f_c, _ = self._last
         lam2, x_max = 2.0 * self.lam, self._x_max
