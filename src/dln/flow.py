@@ -443,7 +443,10 @@ class _RowProblem(_Problem):
 
     def rhs(self, t, mu):
         # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
-        if t == self._last_t and self._fast and self._last is not None:
+        if not self._fast:
+            beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
+            return (self.y - self.X @ beta) / self.n
+        if t == self._last_t and self._last is not None:
             f = self._rhs_near(mu, *self._last)
             if f is not None:
                 return f
