@@ -442,10 +442,10 @@ class _RowProblem(_Problem):
         return state @ self.X
 
     def rhs(self, t, mu):
-        # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
         if not self._fast:
             beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
             return (self.y - self.X @ beta) / self.n
+        # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
         if t == self._last_t and self._last is not None:
             f = self._rhs_near(mu, *self._last)
             if f is not None:
@@ -501,15 +501,16 @@ class _RowProblem(_Problem):
         """
         lam2, d = 2.0 * self.lam, self.X.shape[1]
         shift = 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
+        norms, _, left_out = self._beta_sums()
+        if not norms < math.inf:  # an overflow (or NaN) at mu_c: evaluate in full
+            return None
         cols = self._near_columns
-        if cols is not None:
-            norms, _, left_out = self._beta_sums()
-            if (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
-                return cols
-        abs_beta = np.abs(beta_c)
-        weights = abs_beta * self._norm_rows[1]
+        if cols is not None and (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
+            return cols
+        weights = np.abs(beta_c)
+        weights *= self._norm_rows[1]
         weights += self._a * self._norm_rows[1]
-        budget = _EPS * (self._y_norm + self._norm_rows[0] @ abs_beta) / shift
+        budget = _EPS * (self._y_norm + norms) / shift
         keep = np.flatnonzero(weights > budget / (4 * d))
         if keep.size > d // 4:
             return None
