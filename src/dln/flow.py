@@ -22,7 +22,9 @@ of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu))
 directions included). When ``d > n`` (and ``d >= 200``; below that the s form is as fast) the
 flow is integrated in ``mu``: n unknowns, an n x n Jacobian ``-X diag(dbeta~/ds) X^T / n`` built
 from the columns of non-negligible slope, and ``G`` (d x d) never formed, so a step costs
-O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py). Otherwise it
+O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py); a right-hand
+side a Newton correction away from the last full one updates only the columns whose beta~ can
+move beyond rounding (``_RowProblem._rhs_near``). Otherwise it
 is integrated in ``s`` (from 200 features on Radau then gets the Jacobian as a sparse matrix of
 the active columns). The tolerance on ``mu`` is translated so that each coordinate of ``s``,
 hence of ``beta``, is held to the same accuracy (``_row_space_atol``, with a margin per solver;
@@ -31,7 +33,10 @@ tests/unit/test_flow_forms.py compares the two forms).
 The solver is stepped here rather than through ``solve_ivp``: the requested times are read off
 the solver's interpolants and the first downward crossing of each loss level is located by
 ``brentq`` on them, as ``solve_ivp``'s events would, but all levels share one loss evaluation
-per step (batched) instead of one Python event call per level and step. If the solver fails
+per step (batched) instead of one Python event call per level and step; in the row-space form
+even that evaluation is skipped when rigorous bounds on the step's end loss (from the last
+right-hand side, ``_RowProblem.loss_bounds``) leave no pending level undecided, which is every
+step but those ending within rounding of a level. If the solver fails
 (other than by exceeding ``max_step_count``), the other implicit solver is tried once.
 
 Why the cost does not depend on alpha: in the rescaled variables ``z = 2 Lam (s - k)`` (the log of
@@ -45,6 +50,7 @@ alpha, which is the absolute accuracy on ``z`` that the rescaled problem needs.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -80,6 +86,8 @@ _EPS = np.finfo(np.float64).eps
 _CHEB_NODES = np.cos(np.pi * (np.arange(13) + 0.5) / 13)
 _CHEB_INVERSE = np.cos(np.outer(np.arange(13), np.arccos(_CHEB_NODES))) * (2.0 / 13)
 _CHEB_INVERSE[0] /= 2.0
+# Entries per block of rows when beta~ and the weights are computed on the output (_by_rows).
+_BLOCK_ENTRIES = 32768
 # Steps whose end-of-step losses are evaluated together when locating the loss crossings.
 _LOSS_BATCH = 32
 # From this many features on, Radau gets the Jacobian as a sparse matrix that keeps only the
@@ -90,6 +98,9 @@ _SPARSE_JAC_MIN_FEATURES = 200
 # over any step h <= 1 it changes the Newton matrix I/h - J by < 1e-9 of its identity part,
 # and the Jacobian only steers Newton's iteration (the collocation residual stays exact).
 _JAC_DROP = 1e-9
+# The row-space right-hand side is updated from the last full one (_RowProblem._rhs_near) when
+# no s_j can have moved by more than this over 2 Lam (beta~ by a factor 1 + 1e-6 at most).
+_NEAR_SHIFT = 1e-6
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
@@ -199,14 +210,15 @@ def _exponent(abs_s, lam, scales, two_log_c):
     return np.minimum(e, _MAX_EXPONENT)
 
 
-def _beta(s, lam, scales, two_log_c):
+def _beta(s, lam, scales, two_log_c, out=None):
     """beta~(s) in log space (docs/theory.md); never forms alpha.
 
     ``sign(s) exp(2 Lam (|s| - k) + 2 log c) (1 - exp(-4 Lam |s|)) / 2``, computed in place in
-    two buffers: it is half of the cost of the flow's right-hand side when d >> n.
+    two buffers (the result in ``out`` if given): it is half of the cost of the flow's
+    right-hand side when d >> n.
     """
     a = np.abs(s)
-    e = a - scales
+    e = np.subtract(a, scales, out=out)
     e *= 2.0 * lam
     if two_log_c is not None:
         e += two_log_c
@@ -229,11 +241,12 @@ def _beta_and_slope(s, lam, scales, two_log_c):
     return beta, slope
 
 
-def _weights(s, lam, scales, log_c):
+def _weights(s, lam, scales, log_c, out=(None, None)):
     """u = sqrt2 alpha^k c cosh(Lam s), v = sqrt2 alpha^k c sinh(Lam s), in log space.
 
     With ``m = expm1(-2 Lam |s|)``: ``u = big (2 + m) / 2`` and ``v = -sign(s) big m / 2``, where
-    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place.
+    ``big = sqrt2 alpha^k c exp(Lam |s|)``; two exponentials per entry, in place (the results in
+    ``out`` if given).
     """
     a = np.abs(s)
     big = a - scales
@@ -243,13 +256,29 @@ def _weights(s, lam, scales, log_c):
     np.exp(big, out=big)
     a *= -2.0 * lam
     m = np.expm1(a, out=a)
-    u = m + 2.0
+    u = np.add(m, 2.0, out=out[0])
     u *= big
     u *= 0.5
-    v = m
-    v *= big
+    v = m if out[1] is None else out[1]
+    np.multiply(m, big, out=v)
     v *= -0.5
     return u, np.copysign(v, s, out=v)
+
+
+def _by_rows(fn, s, *args, outputs=1):
+    """``fn(s, *args, out=...)`` on blocks of rows of ``s`` (m, d) into new (m, d) arrays.
+
+    Element-wise, so the values are those of one call on all of ``s``; the blocks (~256 kB
+    each) keep the temporaries and the passes of each block in cache and leave no temporary of
+    the size of ``s`` to allocate (the flow's output on 1001 times x 2000 features is 16 MB an
+    array).
+    """
+    out = tuple(np.empty(s.shape) for _ in range(outputs))
+    rows = max(1, _BLOCK_ENTRIES // max(1, s.shape[-1]))
+    for i in range(0, s.shape[0], rows):
+        block = tuple(o[i : i + rows] for o in out)
+        fn(s[i : i + rows], *args, out=block[0] if outputs == 1 else block)
+    return out[0] if outputs == 1 else out
 
 
 def beta_from_s(s, log_inv_alpha, *, scales=None, log_directions=None) -> np.ndarray:
@@ -341,6 +370,14 @@ class _Problem:
         indices = np.tile(np.arange(d), keep.size)
         return sp.csc_matrix((data, indices, indptr), shape=(d, d))
 
+    def loss_bounds(self, state):
+        """Bounds on the loss at ``state`` without evaluating it; None: not available here."""
+        return None
+
+    def s_coefficients(self, interpolant, t_old, t_new):
+        """Chebyshev coefficients (13, d) of ``s`` along a step's interpolant (see _crossing)."""
+        return _chebyshev_coefficients(self, interpolant, t_old, t_new)
+
     def loss_of_beta(self, beta):
         r = beta @ self.X.T - self.y
         return np.sum(r * r, axis=-1) / (2 * self.n)
@@ -368,16 +405,205 @@ class _RowProblem(_Problem):
         self.scales = scales
         self.two_log_c = two_log_c
         self._col_sq = np.einsum("ij,ij->j", X, X) / n  # ||x_j||^2 / n = G_jj
+        # For loss_bounds: the column norms ||x_j|| and ||x_j||^2 (stacked, one product with
+        # |beta| gives both sums), the sums over j of ||x_j|| a_j and ||x_j||^2 a_j with
+        # a_j = c_j^2 exp(-2 Lam k_j) (beta~_j = a_j sinh(2 Lam s_j)), and the constants of the
+        # rounding bound.
+        col_norm = np.sqrt(self._col_sq * n)
+        self._norm_rows = np.stack([col_norm, col_norm * col_norm])
+        a = np.exp(-2.0 * lam * scales + (0.0 if two_log_c is None else two_log_c))
+        self._a_sums = self._norm_rows @ a + d * np.finfo(np.float64).tiny * (1.0 + col_norm.max())
+        self._x_max = float(col_norm.max())
+        self._x_min = float(col_norm[col_norm > 0].min()) if np.any(col_norm > 0) else 1.0
+        self._y_norm = float(np.linalg.norm(y))
+        # Largest |exponent| 2 Lam (|s| - k) + 2 log c of an uncapped beta~: its rounding is a
+        # relative error of about eps times it in beta~.
+        max_log_c = 0.0 if two_log_c is None else float(np.max(np.abs(two_log_c)))
+        exp_max = 2.0 * lam * float(np.max(scales)) + max_log_c + _MAX_EXPONENT
+        eps = _EPS
+        # Rounding of the residual at a state of norm m: s_j = x_j^T mu to gamma_n ||x_j|| m,
+        # times 2 Lam in beta~, plus the exponent's eta, all relative to |beta~_j| + a_j; the
+        # sums over the d columns (and y - X beta, / n) to gamma_d.
+        self._shift_per_norm = 2.0 * lam * n * eps / (1.0 - n * eps) * self._x_max
+        self._eta = 3.0 * eps * exp_max + 10.0 * eps
+        self._gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps) + 4.0 * eps
+        self._sigma = 2.0 * (n + 6) * eps  # relative rounding of a norm of n terms
+        self._a = a
+        self._near_columns = None  # the columns _rhs_near updates, gathered (_columns_near)
+        self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
+        self._sums_last = None  # _beta_sums of it
+        self._last_t = None  # its time
+        # The near updates, the loss bounds and the fewer Chebyshev points pay off when a full
+        # right-hand side is costly, as in the row-space form chosen by default (d >= 200);
+        # forced on smaller problems, the form evaluates everything in full, as it did before.
+        self._fast = d >= _ROW_SPACE_MIN_FEATURES
 
     def s_of(self, state):
         return state @ self.X
 
     def rhs(self, t, mu):
-        beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
-        return (self.y - self.X @ beta) / self.n
+        if not self._fast:
+            beta = _beta(mu @ self.X, self.lam, self.scales, self.two_log_c)
+            return (self.y - self.X @ beta) / self.n
+        # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
+        if t == self._last_t and self._last is not None:
+            f = self._rhs_near(mu, *self._last)
+            if f is not None:
+                return f
+        s = mu @ self.X
+        beta = _beta(s, self.lam, self.scales, self.two_log_c)
+        f = (self.y - self.X @ beta) / self.n
+        # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
+        self._last = (mu.copy(), beta, f, s)
+        self._last_t = t
+        self._sums_last = None
+        return f
+
+    def _rhs_near(self, mu, mu_c, beta_c, f_c, s_c):
+        """The right-hand side at ``mu`` from the last one evaluated in full (at ``mu_c``), when
+        ``mu`` is that close to it (a Newton iterate of the same step): ``None`` otherwise.
+
+        Only the columns whose ``beta~_j`` can move by more than rounding are updated:
+        ``f = f_c - X_K (beta~_K(s_K) - beta~_K(s_c,K)) / n`` with
+        ``s_K = s_c,K + X_K^T (mu - mu_c)``.
+        Column j moves ``s_j`` by at most ``||x_j|| dn`` (``dn = ||mu - mu_c||``), so
+        ``beta~_j`` by at most ``2 Lam (|beta~_j| + a_j) e ||x_j|| dn`` (slope bound of
+        loss_bounds, ``e = exp(2 Lam max ||x_j|| dn)``, a factor 2 for the rounding of
+        ``beta~_j``), and ``r`` by ``||x_j||`` times that: the columns left out move ``r`` by at
+        most ``2 (2 Lam) e dn`` times the sum of their ``w_j = ||x_j||^2 (|beta~_j| + a_j)``,
+        held to ``eps (||y|| + sum_j ||x_j|| |beta~_j|)``: ``eps`` times the scale of ``r``,
+        below the rounding of the product ``X beta~`` itself (up to ``d eps`` times that scale).
+        Worth it only when few columns move (``K`` at most ``d / 4``); the solver then sees the
+        same right-hand side up to rounding.
+        """
+        diff = mu - mu_c
+        dn = math.sqrt(diff @ diff)
+        if not dn * 2.0 * self.lam * self._x_max <= _NEAR_SHIFT:
+            return None
+        cols = self._columns_near(beta_c, dn)
+        if cols is None:
+            return None
+        keep, XK, scales, two_log_c = cols[:4]
+        beta = _beta(s_c[keep] + diff @ XK, self.lam, scales, two_log_c)
+        beta -= beta_c[keep]
+        f = XK @ beta
+        f /= -self.n
+        f += f_c
+        return f
+
+    def _columns_near(self, beta_c, dn):
+        """The columns ``K`` that :meth:`_rhs_near` updates, gathered; None: too many.
+
+        The columns left out may move ``r`` by ``2 (2 Lam) e dn`` times the sum of their
+        ``w_j`` at most. The set gathered last time serves while that stays within the budget
+        (it changes only as coordinates activate): :meth:`_beta_sums` gives the scale of ``r``
+        and the sum of the ``w_j`` left out. A new set leaves out a quarter of it.
+        """
+        lam2, d = 2.0 * self.lam, self.X.shape[1]
+        shift = 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
+        norms, _, left_out = self._beta_sums()
+        if not norms < math.inf:  # an overflow (or NaN) at mu_c: evaluate in full
+            return None
+        cols = self._near_columns
+        if cols is not None and (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
+            return cols
+        weights = np.abs(beta_c)
+        weights *= self._norm_rows[1]
+        weights += self._a * self._norm_rows[1]
+        budget = _EPS * (self._y_norm + norms) / shift
+        keep = np.flatnonzero(weights > budget / (4 * d))
+        if keep.size > d // 4:
+            return None
+        rows = np.concatenate([self._norm_rows, self._norm_rows[1:]])
+        rows[2, keep] = 0.0  # ||x_j||^2 of the columns left out
+        two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
+        a_left_out = float(rows[2] @ self._a) + d * np.finfo(np.float64).tiny
+        cols = (keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
+        self._near_columns = cols
+        return cols
+
+    def s_coefficients(self, interpolant, t_old, t_new):
+        """Chebyshev coefficients of ``s = X^T mu`` along a step's interpolant.
+
+        LSODA's interpolant is the polynomial of its Nordsieck array ``yh`` (n x (q + 1), q the
+        order, at most 12), so q + 1 Chebyshev points hold it exactly (5 or 6 in most steps,
+        instead of 13: fewer rows in the product with ``X`` and in each ``brentq``
+        evaluation); 13 for any other interpolant. The coefficients of ``mu`` are mapped to
+        ``s`` by one product with ``X``.
+        """
+        if not self._fast:
+            return super().s_coefficients(interpolant, t_old, t_new)
+        yh = getattr(interpolant, "yh", None)  # scipy's LSODA dense output (not public API)
+        points = 13
+        if isinstance(yh, np.ndarray) and yh.ndim == 2 and yh.shape[0] == self.n:
+            points = min(max(yh.shape[1], 2), 13)
+        nodes, inverse = _chebyshev_points(points)
+        taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * nodes
+        return (inverse @ interpolant(taus).T) @ self.X
+
+    def _beta_sums(self):
+        """``sum_j ||x_j|| |beta~_j|``, ``sum_j ||x_j||^2 |beta~_j|`` and the latter over the
+        columns that :meth:`_rhs_near` leaves out, at the last full evaluation: one product of
+        ``|beta~|`` with the stacked norms, shared by :meth:`_rhs_near` and :meth:`loss_bounds`.
+        """
+        cols = self._near_columns
+        rows = self._norm_rows if cols is None else cols[4]
+        cached = self._sums_last
+        if cached is None or cached[0] is not rows:
+            sums = rows @ np.abs(self._last[1])
+            cached = (rows, float(sums[0]), float(sums[1]), float(sums[-1]))
+            self._sums_last = cached
+        return cached[1:]
+
+    def loss_bounds(self, mu):
+        """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` gives it.
+
+        From the last right-hand side evaluated in full (not by :meth:`_rhs_near`), at ``mu_c``
+        (in the step that ends at ``mu``, usually its predicted state): ``r = y - X beta~`` there
+        is ``n`` times that right-hand side, and from ``mu_c`` to ``mu`` each ``s_j`` moves by at
+        most ``||x_j|| dn`` (``dn = ||mu - mu_c||``) while the slope
+        ``dbeta~_j/ds = 2 Lam a_j cosh(2 Lam s_j) <= 2 Lam (|beta~_j| + a_j)`` grows by at most
+        ``exp(2 Lam ||x_j|| dn)``, so ``r`` moves by at most
+        ``E = 2 Lam dn exp(2 Lam max_j ||x_j|| dn) sum_j ||x_j||^2 (|beta~_j| + a_j)``. Rounding
+        (of the right-hand side at ``mu_c`` and of the loss at ``mu``) is bounded too:
+        ``s_j = x_j^T mu`` to ``n eps ||x_j|| ||mu||``, amplified ``2 Lam`` times in beta~, the
+        exponent to ``3 eps`` times its size, the sums over ``d`` columns to ``(d + 1) eps``
+        times the sum of magnitudes (with factors of 2 for safety everywhere). ``None`` when
+        the bound is not available or not small (no right-hand side yet, a capped exponent).
+        """
+        if self._last is None or not self._fast:
+            return None
+        mu_c, beta_c, f_c, _ = self._last
+        lam2, x_max = 2.0 * self.lam, self._x_max
+        diff = mu - mu_c
+        dn = math.sqrt(diff @ diff)
+        g1, g2, _ = self._beta_sums()
+        if not (g1 <= self._x_min * 1e60 and lam2 * x_max * dn <= 1.0):
+            return None  # an exponent near the cap, a NaN, or mu_c not close to mu
+        grow = math.exp(lam2 * x_max * dn)
+        b1_c = 2.0 * g1 + self._a_sums[0]  # >= sum_j ||x_j|| (|beta~_j| + a_j) at mu_c
+        b1 = 2.0 * grow * b1_c  # the same at mu
+        m_c = math.sqrt(mu_c @ mu_c)
+        shift_c = self._shift_per_norm * m_c
+        shift = self._shift_per_norm * (m_c + dn)
+        err = 2.0 * (
+            (shift_c * math.exp(shift_c) + self._eta) * b1_c
+            + (shift * math.exp(shift) + self._eta) * b1
+            + self._gamma_d * (2.0 * self._y_norm + b1_c + b1)
+        ) + lam2 * dn * grow * (2.0 * g2 + self._a_sums[1])
+        if not err < 1e-3 * (self._y_norm + b1):
+            return None
+        n, sigma = self.n, self._sigma
+        r_c = n * math.sqrt(f_c @ f_c)
+        lo = max(r_c * (1.0 - sigma) - err, 0.0)
+        hi = r_c * (1.0 + sigma) + err
+        return lo * lo * (1.0 - sigma) / (2 * n), hi * hi * (1.0 + sigma) / (2 * n)
 
     def jac(self, t, mu):
-        _, slope = _beta_and_slope(mu @ self.X, self.lam, self.scales, self.two_log_c)
+        last = self._last
+        # LSODA asks for the Jacobian at the state of its last full right-hand side: reuse its s.
+        s = last[3] if last is not None and np.array_equal(last[0], mu) else mu @ self.X
+        _, slope = _beta_and_slope(s, self.lam, self.scales, self.two_log_c)
         keep = np.flatnonzero(slope * self._col_sq > _JAC_DROP)
         XA = self.X[:, keep]
         return (XA * (-slope[keep] / self.n)) @ XA.T
@@ -584,11 +810,11 @@ def _integrate(X, y, lam, t, k, c, log_c, two_log_c, rtol, levels, method, max_s
         nfev = njev = nlu = n_steps = 0
         status, message = 0, "no integration needed (t = [0])"
 
-    beta = _beta(s_grid, lam, k, two_log_c)
+    beta = _by_rows(_beta, s_grid, lam, k, two_log_c)
     loss = problem.loss_of_beta(beta)
     representable = bool(np.all(0.5 * math.log(2.0) - lam * k + log_c >= _LOG_TINY))
     if representable:
-        u, v = _weights(s_grid, lam, k, log_c)
+        u, v = _by_rows(_weights, s_grid, lam, k, log_c, outputs=2)
     else:
         u = v = None
     return FlowResult(
@@ -638,6 +864,7 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
     crossings = _Crossings(problem, levels, loss0)
     i_eval = 0
     n_steps = 0
+    t_list, t_last = t.tolist(), t.size
     while solver.status == "running":
         if n_steps >= max_step_count:
             reason = f"exceeded max_step_count={max_step_count} accepted steps"
@@ -647,15 +874,21 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
             _fail(method, problem, beta_rtol, solver.t, t, n_steps, str(message))
         n_steps += 1
         interpolant = None
-        i_new = int(np.searchsorted(t, solver.t, side="right"))
-        if i_new > i_eval:
+        if i_eval < t_last and solver.t >= t_list[i_eval]:  # the step reaches requested times
+            i_new = int(np.searchsorted(t, solver.t, side="right"))
             interpolant = solver.dense_output()
             states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
             i_eval = i_new
         if crossings.pending.size:
-            if interpolant is None:
-                interpolant = solver.dense_output()
-            crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+            bounds = problem.loss_bounds(solver.y)
+            if bounds is None or not crossings.decide(*bounds):
+                if interpolant is None:
+                    interpolant = solver.dense_output()
+                crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+            elif crossings.hit.size:
+                if interpolant is None:
+                    interpolant = solver.dense_output()
+                crossings.locate(solver.t_old, solver.t, interpolant)
     crossings.flush()
     if i_eval < t.size:  # pragma: no cover - the solver stops at t[-1]
         _fail(method, problem, beta_rtol, solver.t, t, n_steps, "stopped before the last time")
@@ -671,6 +904,13 @@ class _Crossings:
     ``X`` once, where a matrix-vector product per step would read it every time (the flow's
     cost is dominated by reading ``X`` when d >> n). A level crossed within a step is then
     located by ``brentq`` on the step's interpolant, to 4 eps as solve_ivp's events are.
+
+    A pending level is always below the loss at the end of the previous step (the first step
+    that ends at or below it crosses it and removes it), so a step crosses exactly the pending
+    levels at or above its end loss. When the problem bounds that loss (the row-space form,
+    ``_RowProblem.loss_bounds``) and no pending level lies between the bounds, :meth:`decide`
+    settles the step without evaluating it: the same levels are found crossed, in the same
+    step, as with the evaluated loss.
     """
 
     def __init__(self, problem, levels, loss0):
@@ -679,7 +919,44 @@ class _Crossings:
         self.found = np.full(levels.shape, np.nan)
         self.pending = np.flatnonzero(levels < loss0)
         self.loss_old = loss0
+        self.hit = self.pending[:0]
         self._steps = []
+        self._update_top()
+
+    def _update_top(self):
+        """The highest pending level (the next to be crossed), for :meth:`decide`."""
+        self._top = float(np.max(self.levels[self.pending])) if self.pending.size else -np.inf
+
+    def decide(self, lo, hi):
+        """Settle a step whose end loss is within ``[lo, hi]``; False if a level is in between.
+
+        On True, ``hit`` holds the pending levels the step crosses (those ``>= hi``), to be
+        located by :meth:`locate`.
+        """
+        if self._steps:  # earlier steps still to evaluate: keep the order
+            return False
+        if self._top < lo:  # the usual case: no pending level reached
+            self.loss_old = lo
+            return True
+        levels = self.levels[self.pending]
+        above = levels >= hi
+        if np.any(~above & (levels >= lo)):
+            return False
+        self.hit = self.pending[above]
+        if self.hit.size:
+            self._rest = self.pending[~above]
+        # The end loss is above every level left pending, which is all that the test
+        # loss_old >= level of the next evaluated step asks.
+        self.loss_old = lo
+        return True
+
+    def locate(self, t_old, t_new, interpolant):
+        """Locate the crossings of the levels in ``hit`` within the step just decided."""
+        for i in self.hit:
+            self.found[i] = _crossing(self.problem, interpolant, self.levels[i], t_old, t_new)
+        self.pending = self._rest
+        self.hit = self.pending[:0]
+        self._update_top()
 
     def add(self, t_old, t_new, y_new, interpolant):
         self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))
@@ -703,6 +980,7 @@ class _Crossings:
             self.pending = self.pending[~hit]
             self.loss_old = loss_new
         self._steps = []
+        self._update_top()
 
 
 def _crossing(problem, interpolant, level, t_old, t_new):
@@ -713,12 +991,13 @@ def _crossing(problem, interpolant, level, t_old, t_new):
     (one product with ``X`` for all of them); each ``brentq`` iteration then evaluates that
     polynomial instead of multiplying by ``X`` again.
     """
-    coef = _chebyshev_coefficients(problem, interpolant, t_old, t_new)
+    coef = problem.s_coefficients(interpolant, t_old, t_new)
     half, mid = (t_new - t_old) / 2, (t_new + t_old) / 2
+    points = coef.shape[0]
 
     def excess(tau):
         x = min(max((tau - mid) / half, -1.0), 1.0)
-        s = _chebyshev_basis(x) @ coef
+        s = _chebyshev_basis(x, points) @ coef
         return (
             float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
             - level
@@ -730,13 +1009,12 @@ def _crossing(problem, interpolant, level, t_old, t_new):
         return t_old if abs(excess(t_old)) <= abs(excess(t_new)) else t_new
 
 
-def _chebyshev_basis(x):
-    """``T_0(x), ..., T_{m-1}(x)`` for m = ``_CHEB_NODES.size``."""
-    basis = np.empty(_CHEB_NODES.size)
-    basis[0], basis[1] = 1.0, x
-    for k in range(2, basis.size):
-        basis[k] = 2.0 * x * basis[k - 1] - basis[k - 2]
-    return basis
+def _chebyshev_basis(x, points=_CHEB_NODES.size):
+    """``T_0(x), ..., T_{m-1}(x)`` for m = ``points`` (>= 2)."""
+    basis = [1.0, x]  # Python floats: the same float64 arithmetic, without numpy's overhead
+    for _ in range(2, points):
+        basis.append(2.0 * x * basis[-1] - basis[-2])
+    return np.array(basis)
 
 
 def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
@@ -744,6 +1022,16 @@ def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
     taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * _CHEB_NODES
     s_nodes = problem.s_of(interpolant(taus).T)
     return _CHEB_INVERSE @ s_nodes
+
+
+@functools.cache
+def _chebyshev_points(points):
+    """Chebyshev points of the first kind for ``points`` nodes and the inverse of their
+    Vandermonde matrix (a scaled transpose, as for ``_CHEB_NODES``)."""
+    nodes = np.cos(np.pi * (np.arange(points) + 0.5) / points)
+    inverse = np.cos(np.outer(np.arange(points), np.arccos(nodes))) * (2.0 / points)
+    inverse[0] /= 2.0
+    return nodes, inverse
 
 
 def _fail(method, problem, rtol, t_reached, t, n_steps, reason):

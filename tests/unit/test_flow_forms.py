@@ -170,3 +170,117 @@ def test_method_resolution():
     assert dln_flow._resolve_method("auto", 300, 250) == "Radau"
     assert dln_flow._resolve_method("Radau", 100, 2000) == "Radau"
     assert dln_flow._resolve_method("LSODA", 8, 8) == "LSODA"
+
+
+@pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
+def test_row_space_loss_bounds_bracket_the_evaluated_loss(lam, with_scales):
+    """_RowProblem.loss_bounds, from the last right-hand side at a nearby state, brackets the
+    loss that loss_of_beta(_beta(s_of(mu))) evaluates, and is tight (the crossings are decided
+    from it without evaluating the loss)."""
+    X, y, scales, directions = _problem(7, 10, 240)
+    k = scales if with_scales else np.ones(240)
+    two_log_c = 2.0 * np.log(directions) if with_scales else None
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c)
+    assert problem.loss_bounds(np.zeros(10)) is None  # no right-hand side evaluated yet
+    rng = np.random.default_rng(0)
+    sol = np.linalg.lstsq(X.T, np.sign(X.T @ y) * k, rcond=None)[0]
+    sol /= np.max(np.abs(sol @ X) / k)  # max |s_j| / k_j = 1: beta~ from 0 to O(1)
+    widths = []
+    for scale in np.linspace(0.0, 1.01, 11):
+        mu_c = scale * sol + 1e-3 * rng.standard_normal(10) / lam
+        problem.rhs(0.0, mu_c)
+        for step in (0.0, 1e-14, 1e-11):
+            mu = mu_c + step * rng.standard_normal(10)
+            lo, hi = problem.loss_bounds(mu)
+            s = problem.s_of(mu[np.newaxis])
+            loss = problem.loss_of_beta(dln_flow._beta(s, lam, k, two_log_c))[0]
+            assert lo <= loss <= hi
+            widths.append((hi - lo) / loss)
+    assert max(widths) < 1e-3
+
+
+def test_row_space_crossings_decided_by_bounds_are_the_evaluated_ones(monkeypatch):
+    """Deciding a step's crossings from the bounds finds the same crossings, in the same steps,
+    bit for bit, as evaluating every step's loss."""
+    X, y, kwargs = _wide_flow_kwargs(3, 10, 240, -10)
+    sad = saddle_jumps(X, y, scales=kwargs["scales"])
+    kwargs["loss_levels"] = (sad.losses[:-1] + sad.losses[1:]) / 2
+    decided = []
+    original = dln_flow._Crossings.decide
+
+    def spy(self, lo, hi):
+        decided.append(original(self, lo, hi))
+        return decided[-1]
+
+    monkeypatch.setattr(dln_flow._Crossings, "decide", spy)
+    bounded = simulate_flow(X, y, **kwargs)
+    assert bounded.method == "LSODA" and sum(decided) > 0.9 * len(decided)
+    monkeypatch.setattr(dln_flow._RowProblem, "loss_bounds", lambda self, mu: None)
+    evaluated = simulate_flow(X, y, **kwargs)
+    assert np.all(np.isfinite(bounded.crossing_times))
+    np.testing.assert_array_equal(bounded.crossing_times, evaluated.crossing_times)
+    np.testing.assert_array_equal(bounded.s, evaluated.s)
+
+
+@pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
+def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam, with_scales):
+    """A right-hand side a Newton correction away from the last full one updates only the
+    columns that can move beyond rounding: against the flow's right-hand side in extended
+    precision it is within the rounding bound of a full evaluation, as the full one is."""
+    n, d = 10, 400
+    X, y, scales, directions = _problem(11, n, d)
+    k = scales if with_scales else np.ones(d)
+    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    full = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    eps = dln_flow._EPS
+    x_max = np.max(np.linalg.norm(X, axis=0))
+
+    def exact(mu):  # extended precision: beta~ = c^2 alpha^(2k) sinh(2 Lam s)
+        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
+        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
+        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+        return (y - X.astype(np.longdouble) @ beta) / n, beta
+
+    rng = np.random.default_rng(1)
+    sol = np.linalg.lstsq(X.T, np.sign(X.T @ y) * k, rcond=None)[0]
+    sol /= np.max(np.abs(sol @ X) / k)
+    near = 0
+    for scale in np.linspace(0.0, 1.01, 8):
+        mu_c = scale * sol
+        for step in (0.0, 1e-15, 1e-13, 1e-11, 1e-3):
+            problem.rhs(0.0, mu_c)  # a full evaluation at mu_c
+            mu = mu_c + step * rng.standard_normal(n)
+            f = problem.rhs(0.0, mu)
+            near += not np.array_equal(problem._last[0], mu)
+            full._last = None
+            f_full = full.rhs(0.0, mu)
+            f_exact, beta = exact(mu)
+            magnitude = (np.abs(y) + np.abs(X) @ np.abs(beta)) / n
+            # s to n eps ||x|| ||mu||, times 2 Lam in beta~; sums of d terms to (d + 2) eps
+            bound = (2 * lam * n * eps * x_max * np.linalg.norm(mu) + (d + 8) * eps) * magnitude
+            assert np.all(np.abs(f_full - f_exact) <= bound)
+            assert np.all(np.abs(f - f_exact) <= bound)
+    assert near >= 16  # the small steps took the near path
+
+
+def test_row_space_chebyshev_coefficients_hold_the_lsoda_interpolant():
+    """With LSODA's interpolant (its Nordsieck polynomial of degree q), q + 1 Chebyshev points
+    represent s along the step exactly: the crossings' brentq sees the interpolant itself."""
+    X, y, scales, directions = _problem(3, 10, 240)
+    problem = dln_flow._RowProblem(X, y, 23.0, scales, 2.0 * np.log(directions))
+    solver = dln_flow.LSODA(
+        problem.rhs, 0.0, np.zeros(10), 5.0, rtol=1e-12, atol=1e-14, jac=problem.jac
+    )
+    degrees = set()
+    for _ in range(60):
+        solver.step()
+        interpolant = solver.dense_output()
+        coef = problem.s_coefficients(interpolant, solver.t_old, solver.t)
+        degrees.add(coef.shape[0] - 1)
+        taus = np.linspace(solver.t_old, solver.t, 7)
+        x = (taus - (solver.t + solver.t_old) / 2) / ((solver.t - solver.t_old) / 2)
+        s = np.array([dln_flow._chebyshev_basis(xi, coef.shape[0]) for xi in x]) @ coef
+        expected = problem.s_of(interpolant(taus).T)
+        np.testing.assert_allclose(s, expected, rtol=0, atol=1e-12 * np.max(np.abs(expected)))
+    assert len(degrees) > 1 and max(degrees) < 12  # the order varies; fewer than 13 points
