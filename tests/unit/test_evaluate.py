@@ -182,8 +182,11 @@ def test_loglog_fit_matches_scipy_linregress_to_the_bit(seed):
     a = int(rng.integers(2, 12))
     lam = np.sort(rng.uniform(1.0, 1e4, a))
     errors = np.column_stack(
-        [rng.uniform(0.1, 3.0) / lam**rng.uniform(0.5, 2) * rng.lognormal(0, 0.3, a),
-         np.full(a, 0.7), rng.standard_normal(a)]
+        [
+            rng.uniform(0.1, 3.0) / lam ** rng.uniform(0.5, 2) * rng.lognormal(0, 0.3, a),
+            np.full(a, 0.7),
+            rng.standard_normal(a),
+        ]
     )
     fit = loglog_fit(lam, errors)
     for j in range(errors.shape[1]):

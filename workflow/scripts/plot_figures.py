@@ -4,9 +4,9 @@ Each figure is drawn by the ``main(...)`` of its own script in this directory, c
 the keyword arguments the plan resolved (store paths, outputs, parameters) and its caption
 template; one Python start-up serves all the figures of the job. Each store is read once
 (``io.read_cache``: figures of one job read the same problem, saddles and flow stores) and each
-math-text label parsed once (``_helpers.shared_mathtext_cache``). A caption then gets a last paragraph that says where the data of its problems come from, their
-target and the units of the coefficients (``_captions.append_source``), written here once for
-every figure.
+math-text label parsed once (``_helpers.shared_mathtext_cache``). A caption then gets a last
+paragraph that says where the data of its problems come from, their target and the units of
+the coefficients (``_captions.append_source``), written here once for every figure.
 """
 
 import importlib
