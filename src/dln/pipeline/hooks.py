@@ -14,12 +14,20 @@ import threading
 
 
 def release_scheduler_timers() -> int:
-    """Cancel the pending :class:`threading.Timer` threads of this process; returns how many.
+    """Cancel Snakemake's pending :class:`threading.Timer` threads; returns how many.
 
     Only for the end of a run (the Snakefile's ``onsuccess`` and ``onerror``): a cancelled
-    timer never calls its function. Threads of any other kind are left alone.
+    timer never calls its function. Only timers whose function comes from Snakemake are
+    cancelled, so a caller's own timers (Snakemake run from Python) are left alone, as are
+    threads of any other kind.
     """
-    timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t.is_alive()]
+    timers = [
+        t
+        for t in threading.enumerate()
+        if isinstance(t, threading.Timer)
+        and t.is_alive()
+        and str(getattr(t.function, "__module__", "")).startswith("snakemake")
+    ]
     for timer in timers:
         timer.cancel()
     return len(timers)
