@@ -63,6 +63,12 @@ REORTH_RATIO = 0.5
 # A column whose component orthogonal to the active columns is below this fraction of its norm
 # is treated as linearly dependent on them (duplicate or collinear columns).
 DEPENDENCE_RTOL = 1e-10
+# From this size of X on, the gradient X^T r / n is computed from the column-major copy (one
+# streaming dot product per column): X no longer fits in cache, and reading it column by column
+# took 0.77-0.84 of the row-major product at 100 x 20000 and 500 x 5000 (18-20 MB) and 0.83 at
+# 1000 x 10000, while below ~16 MB the row-major one was as fast or faster (0.95-1.10; measured
+# with one BLAS thread, benchmarks/bench_saddles_vs_lars.py is where it shows).
+STREAM_GRADIENT_BYTES = 16 * 2**20
 
 
 class SaddleLimitError(RuntimeError):
@@ -420,6 +426,8 @@ class _SaddleSolver:
     def _run(self) -> SaddleResult:
         X, y, k, n = self.X, self.y, self.k, self.n
         d = X.shape[1]
+        stream = X.nbytes >= STREAM_GRADIENT_BYTES  # see STREAM_GRADIENT_BYTES
+        XG = self.XF if stream else X
         s = np.zeros(d)
         t = 0.0
         rho = np.zeros(n)
@@ -435,7 +443,7 @@ class _SaddleSolver:
         support_idx = np.zeros(0, dtype=np.intp)
         loss = losses[0]
         while True:
-            g = X.T @ (r * (-1.0 / n))
+            g = (r * (-1.0 / n)) @ XG if stream else XG.T @ (r * (-1.0 / n))
             g[support_idx] = 0.0  # exact on the support of a least-squares saddle
             inactive = np.abs(g) <= self.grad_tol  # numerically zero gradient
             # Coordinate i moves towards -sign(g_i) * k_i, which it reaches after

@@ -270,3 +270,22 @@ def test_history_growth_keeps_every_saddle(monkeypatch):
     assert ref.n_saddles > 8  # several doublings from a capacity of 2
     np.testing.assert_array_equal(grown.betas, ref.betas)
     np.testing.assert_array_equal(grown.s, ref.s)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_streamed_gradient_for_large_designs_gives_the_same_path(monkeypatch, seed):
+    """Designs above STREAM_GRADIENT_BYTES take the gradient from the column-major copy:
+    the same saddles up to rounding, and every saddle still satisfies the KKT conditions."""
+    import dln.saddles as saddles
+
+    X, y, _ = random_problem(30, 120, seed=seed, noise=0.3, support=5)
+    row_major = saddle_jumps(X, y)
+    monkeypatch.setattr(saddles, "STREAM_GRADIENT_BYTES", 0)  # every design is "large"
+
+    streamed = saddle_jumps(X, y)
+    assert_kkt(X, y, streamed)
+    assert streamed.n_saddles == row_major.n_saddles
+    np.testing.assert_allclose(streamed.times, row_major.times, rtol=1e-10)
+    np.testing.assert_allclose(streamed.betas, row_major.betas, rtol=1e-9, atol=1e-12)
+    for a, b in zip(streamed.activated, row_major.activated, strict=True):
+        np.testing.assert_array_equal(a, b)
