@@ -83,9 +83,8 @@ _EPS = np.finfo(np.float64).eps
 # Chebyshev points of the first kind on [-1, 1]: 13 points hold a polynomial of degree <= 12 (the
 # interpolants of Radau and LSODA) exactly. Their Vandermonde matrix V_ik = T_k(x_i) has
 # orthogonal columns (V^T V = diag(13, 13/2, ...)), so its inverse is a scaled transpose.
-_CHEB_NODES = np.cos(np.pi * (np.arange(13) + 0.5) / 13)
-_CHEB_INVERSE = np.cos(np.outer(np.arange(13), np.arccos(_CHEB_NODES))) * (2.0 / 13)
-_CHEB_INVERSE[0] /= 2.0
+# (_chebyshev_points builds them for any number of points.)
+_CHEB_POINTS = 13
 # Entries per block of rows when beta~ and the weights are computed on the output (_by_rows).
 _BLOCK_ENTRIES = 32768
 # Steps whose end-of-step losses are evaluated together when locating the loss crossings.
@@ -534,9 +533,9 @@ class _RowProblem(_Problem):
         if not self._fast:
             return super().s_coefficients(interpolant, t_old, t_new)
         yh = getattr(interpolant, "yh", None)  # scipy's LSODA dense output (not public API)
-        points = 13
+        points = _CHEB_POINTS
         if isinstance(yh, np.ndarray) and yh.ndim == 2 and yh.shape[0] == self.n:
-            points = min(max(yh.shape[1], 2), 13)
+            points = min(max(yh.shape[1], 2), _CHEB_POINTS)
         nodes, inverse = _chebyshev_points(points)
         taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * nodes
         return (inverse @ interpolant(taus).T) @ self.X
@@ -1009,7 +1008,7 @@ def _crossing(problem, interpolant, level, t_old, t_new):
         return t_old if abs(excess(t_old)) <= abs(excess(t_new)) else t_new
 
 
-def _chebyshev_basis(x, points=_CHEB_NODES.size):
+def _chebyshev_basis(x, points=_CHEB_POINTS):
     """``T_0(x), ..., T_{m-1}(x)`` for m = ``points`` (>= 2)."""
     basis = [1.0, x]  # Python floats: the same float64 arithmetic, without numpy's overhead
     for _ in range(2, points):
@@ -1019,15 +1018,16 @@ def _chebyshev_basis(x, points=_CHEB_NODES.size):
 
 def _chebyshev_coefficients(problem, interpolant, t_old, t_new):
     """Chebyshev coefficients on [t_old, t_new] of ``s`` along a step's interpolant."""
-    taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * _CHEB_NODES
+    nodes, inverse = _chebyshev_points(_CHEB_POINTS)
+    taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * nodes
     s_nodes = problem.s_of(interpolant(taus).T)
-    return _CHEB_INVERSE @ s_nodes
+    return inverse @ s_nodes
 
 
 @functools.cache
 def _chebyshev_points(points):
     """Chebyshev points of the first kind for ``points`` nodes and the inverse of their
-    Vandermonde matrix (a scaled transpose, as for ``_CHEB_NODES``)."""
+    Vandermonde matrix (a scaled transpose, see ``_CHEB_POINTS``)."""
     nodes = np.cos(np.pi * (np.arange(points) + 0.5) / points)
     inverse = np.cos(np.outer(np.arange(points), np.arccos(nodes))) * (2.0 / points)
     inverse[0] /= 2.0
