@@ -53,6 +53,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -385,6 +386,27 @@ class _Problem:
         return float(self.loss_of_beta(_beta(s, self.lam, self.scales, self.two_log_c)))
 
 
+class _FullRhs(NamedTuple):
+    """A right-hand side of the row-space form evaluated in full, kept for the next ones."""
+
+    mu: np.ndarray  # the state (a copy: the solver reuses its array)
+    beta: np.ndarray  # beta~(s)
+    f: np.ndarray  # the right-hand side
+    s: np.ndarray  # X^T mu
+
+
+class _NearColumns(NamedTuple):
+    """The columns that _RowProblem._rhs_near updates, gathered, and the sums that bound the
+    rest."""
+
+    keep: np.ndarray  # their indices
+    X: np.ndarray  # X[:, keep]
+    scales: np.ndarray  # scales[keep]
+    two_log_c: np.ndarray | None  # 2 log c[keep]
+    rows: np.ndarray  # ||x_j||, ||x_j||^2 and ||x_j||^2 of the columns left out (0 on keep)
+    a_left_out: float  # sum over the columns left out of ||x_j||^2 a_j
+
+
 class _RowProblem(_Problem):
     """The same flow in the row space of X: s = X^T mu, dmu/dt = (y - X beta~(X^T mu)) / n.
 
@@ -428,8 +450,8 @@ class _RowProblem(_Problem):
         self._gamma_d = (d + 1) * eps / (1.0 - (d + 1) * eps) + 4.0 * eps
         self._sigma = 2.0 * (n + 6) * eps  # relative rounding of a norm of n terms
         self._a = a
-        self._near_columns = None  # the columns _rhs_near updates, gathered (_columns_near)
-        self._last = None  # (mu, beta~, f, s) of the last right-hand side evaluated in full
+        self._near_columns = None  # _NearColumns: the columns _rhs_near updates
+        self._last = None  # _FullRhs: the last right-hand side evaluated in full
         self._sums_last = None  # _beta_sums of it
         self._last_t = None  # its time
         # The near updates, the loss bounds and the fewer Chebyshev points pay off when a full
@@ -446,21 +468,22 @@ class _RowProblem(_Problem):
             return (self.y - self.X @ beta) / self.n
         # LSODA's Newton iterates of a step are at the time of its first (predicted) state.
         if t == self._last_t and self._last is not None:
-            f = self._rhs_near(mu, *self._last)
+            f = self._rhs_near(mu, self._last)
             if f is not None:
                 return f
         s = mu @ self.X
         beta = _beta(s, self.lam, self.scales, self.two_log_c)
         f = (self.y - self.X @ beta) / self.n
         # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
-        self._last = (mu.copy(), beta, f, s)
+        self._last = _FullRhs(mu.copy(), beta, f, s)
         self._last_t = t
         self._sums_last = None
         return f
 
-    def _rhs_near(self, mu, mu_c, beta_c, f_c, s_c):
-        """The right-hand side at ``mu`` from the last one evaluated in full (at ``mu_c``), when
-        ``mu`` is that close to it (a Newton iterate of the same step): ``None`` otherwise.
+    def _rhs_near(self, mu, last):
+        """The right-hand side at ``mu`` from the last one evaluated in full (``last``, at
+        ``mu_c``), when ``mu`` is that close to it (a Newton iterate of the same step); ``None``
+        otherwise.
 
         Only the columns whose ``beta~_j`` can move by more than rounding are updated:
         ``f = f_c - X_K (beta~_K(s_K) - beta~_K(s_c,K)) / n`` with
@@ -475,19 +498,19 @@ class _RowProblem(_Problem):
         Worth it only when few columns move (``K`` at most ``d / 4``); the solver then sees the
         same right-hand side up to rounding.
         """
-        diff = mu - mu_c
+        diff = mu - last.mu
         dn = math.sqrt(diff @ diff)
         if not dn * 2.0 * self.lam * self._x_max <= _NEAR_SHIFT:
             return None
-        cols = self._columns_near(beta_c, dn)
+        cols = self._columns_near(last.beta, dn)
         if cols is None:
             return None
-        keep, XK, scales, two_log_c = cols[:4]
-        beta = _beta(s_c[keep] + diff @ XK, self.lam, scales, two_log_c)
-        beta -= beta_c[keep]
+        keep, XK = cols.keep, cols.X
+        beta = _beta(last.s[keep] + diff @ XK, self.lam, cols.scales, cols.two_log_c)
+        beta -= last.beta[keep]
         f = XK @ beta
         f /= -self.n
-        f += f_c
+        f += last.f
         return f
 
     def _columns_near(self, beta_c, dn):
@@ -504,7 +527,9 @@ class _RowProblem(_Problem):
         if not norms < math.inf:  # an overflow (or NaN) at mu_c: evaluate in full
             return None
         cols = self._near_columns
-        if cols is not None and (left_out + cols[5]) * shift <= _EPS * (self._y_norm + norms):
+        if cols is not None and (left_out + cols.a_left_out) * shift <= _EPS * (
+            self._y_norm + norms
+        ):
             return cols
         weights = np.abs(beta_c)
         weights *= self._norm_rows[1]
@@ -517,7 +542,7 @@ class _RowProblem(_Problem):
         rows[2, keep] = 0.0  # ||x_j||^2 of the columns left out
         two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
         a_left_out = float(rows[2] @ self._a) + d * np.finfo(np.float64).tiny
-        cols = (keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
+        cols = _NearColumns(keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
         self._near_columns = cols
         return cols
 
@@ -546,10 +571,10 @@ class _RowProblem(_Problem):
         ``|beta~|`` with the stacked norms, shared by :meth:`_rhs_near` and :meth:`loss_bounds`.
         """
         cols = self._near_columns
-        rows = self._norm_rows if cols is None else cols[4]
+        rows = self._norm_rows if cols is None else cols.rows
         cached = self._sums_last
         if cached is None or cached[0] is not rows:
-            sums = rows @ np.abs(self._last[1])
+            sums = rows @ np.abs(self._last.beta)
             cached = (rows, float(sums[0]), float(sums[1]), float(sums[-1]))
             self._sums_last = cached
         return cached[1:]
@@ -572,7 +597,7 @@ class _RowProblem(_Problem):
         """
         if self._last is None or not self._fast:
             return None
-        mu_c, beta_c, f_c, _ = self._last
+        mu_c, f_c = self._last.mu, self._last.f
         lam2, x_max = 2.0 * self.lam, self._x_max
         diff = mu - mu_c
         dn = math.sqrt(diff @ diff)
@@ -601,7 +626,7 @@ class _RowProblem(_Problem):
     def jac(self, t, mu):
         last = self._last
         # LSODA asks for the Jacobian at the state of its last full right-hand side: reuse its s.
-        s = last[3] if last is not None and np.array_equal(last[0], mu) else mu @ self.X
+        s = last.s if last is not None and np.array_equal(last.mu, mu) else mu @ self.X
         _, slope = _beta_and_slope(s, self.lam, self.scales, self.two_log_c)
         keep = np.flatnonzero(slope * self._col_sq > _JAC_DROP)
         XA = self.X[:, keep]

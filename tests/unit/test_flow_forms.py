@@ -252,7 +252,7 @@ def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam
             problem.rhs(0.0, mu_c)  # a full evaluation at mu_c
             mu = mu_c + step * rng.standard_normal(n)
             f = problem.rhs(0.0, mu)
-            near += not np.array_equal(problem._last[0], mu)
+            near += not np.array_equal(problem._last.mu, mu)
             full._last = None
             f_full = full.rhs(0.0, mu)
             f_exact, beta = exact(mu)
