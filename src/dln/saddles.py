@@ -427,7 +427,7 @@ class _SaddleSolver:
         X, y, k, n = self.X, self.y, self.k, self.n
         d = X.shape[1]
         stream = X.nbytes >= STREAM_GRADIENT_BYTES  # see STREAM_GRADIENT_BYTES
-        XG = self.XF if stream else X
+        XF = self.XF
         s = np.zeros(d)
         t = 0.0
         rho = np.zeros(n)
@@ -443,7 +443,8 @@ class _SaddleSolver:
         support_idx = np.zeros(0, dtype=np.intp)
         loss = losses[0]
         while True:
-            g = (r * (-1.0 / n)) @ XG if stream else XG.T @ (r * (-1.0 / n))
+            w = r * (-1.0 / n)
+            g = w @ XF if stream else X.T @ w
             g[support_idx] = 0.0  # exact on the support of a least-squares saddle
             inactive = np.abs(g) <= self.grad_tol  # numerically zero gradient
             # Coordinate i moves towards -sign(g_i) * k_i, which it reaches after
