@@ -5,7 +5,8 @@ pass of its loop, firing after the ``--max-jobs-per-timespan`` span, 1 s by defa
 not daemon threads, so the interpreter waits for the last one before it exits: every run of the
 pipeline ended about 1 s after its last job (0.9-1.0 s measured over the test configuration,
 about one job's start-up). Once the run is over nothing is left for them to do;
-:func:`release_scheduler_timers` cancels them so that ``snakemake`` exits at once.
+:func:`release_scheduler_timers` cancels them, so that ``snakemake`` exits without waiting for
+them (end of run to exit: 1.4 s before, 0.5 s after, the rest being the interpreter's shutdown).
 """
 
 from __future__ import annotations
