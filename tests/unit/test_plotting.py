@@ -411,3 +411,48 @@ def test_shared_mathtext_cache_keeps_figures_byte_identical(tmp_path):
     assert MathTextParser.__dict__["_parse_cached"] is original
     assert first == plain and second == plain
     assert n_first > 0 and len(parses) == n_first  # the second figure parsed nothing
+
+
+def _layout_figure(kind):
+    """Figures whose constrained layout depends on text extents, legends and aspect."""
+    from _helpers import new_figure
+
+    fig, axes = new_figure(1, 2)
+    rng = np.random.default_rng(3)
+    for k, ax in enumerate(axes[0]):
+        ax.loglog(np.logspace(-3, 2, 50), np.exp(rng.standard_normal(50)), label=f"x{k}")
+        ax.set_xlabel(r"$t / \log(1/\alpha)$")
+    if kind == "legend":
+        axes[0, 1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), title="features")
+        fig.suptitle("a suptitle that takes room")
+    elif kind == "aspect":
+        axes[0, 0].set_aspect("equal")
+        image = axes[0, 1].imshow(rng.standard_normal((5, 7)))
+        fig.colorbar(image, ax=axes[0, 1], label="value")
+    elif kind == "twin":
+        axes[0, 0].twinx().plot([1, 2], [3, 4])
+        axes[0, 1].set_title("title\nover two lines")
+    return fig
+
+
+@pytest.mark.parametrize("kind", ["legend", "aspect", "twin"])
+def test_save_figure_solves_the_layout_once_with_savefigs_bytes(tmp_path, monkeypatch, kind):
+    """save_figure draws each format once (solve_layout runs the engine beforehand) and writes
+    the bytes that two plain savefig calls write, which draw the figure four times."""
+    from _helpers import PDF_METADATA, PNG_METADATA, save_figure
+    from matplotlib.figure import Figure
+
+    fig = _layout_figure(kind)
+    fig.savefig(tmp_path / "ref.png", format="png", dpi=70, metadata=PNG_METADATA)
+    fig.set_layout_engine("none")
+    fig.savefig(tmp_path / "ref.pdf", format="pdf", metadata=PDF_METADATA)
+    plt.close(fig)
+
+    draws = []
+    original_draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(1) or original_draw(self, r))
+    fig = _layout_figure(kind)
+    save_figure(fig, png=str(tmp_path / "new.png"), pdf=str(tmp_path / "new.pdf"), dpi=70)
+    assert (tmp_path / "new.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
+    assert (tmp_path / "new.pdf").read_bytes() == (tmp_path / "ref.pdf").read_bytes()
+    assert len(draws) == 2

@@ -77,13 +77,39 @@ def save_figure(fig, *, png: str, pdf: str, dpi: int) -> None:
     import matplotlib.pyplot as plt
 
     try:
+        solve_layout(fig, dpi)
         _save_atomic(fig, png, format="png", dpi=dpi, metadata=PNG_METADATA)
-        # The constrained layout is solved by the first save; freezing it halves the cost of
-        # the second (text extents of every tick label are measured again otherwise).
-        fig.set_layout_engine("none")
         _save_atomic(fig, pdf, format="pdf", metadata=PDF_METADATA)
     finally:
         plt.close(fig)
+
+
+def solve_layout(fig, dpi: int) -> None:
+    """Run ``fig``'s layout engine once, as ``savefig(dpi=dpi)`` would, then detach it.
+
+    With a layout engine, every ``savefig`` first draws the whole figure with drawing disabled
+    (to run the engine), then draws it again into the file: a figure saved as PNG and PDF was
+    drawn four times, two of them only to reach the engine (~20% of a figure's saving time).
+    Here the engine runs once, at the PNG's dpi, so on the text extents of savefig's pre-draw
+    (each axes' ``apply_aspect`` is part of the engine's own measurements); detached, it no
+    longer makes ``savefig`` pre-draw, and each format is drawn once. The files are
+    byte-identical to those of plain ``savefig`` calls (tested; the pipeline's 52 figures were
+    compared too).
+    """
+    import matplotlib as mpl
+
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return
+    original = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        engine.execute(fig)
+    finally:
+        fig.set_dpi(original)
+    # None, not "none": a placeholder engine would still make savefig pre-draw the figure.
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
 
 
 @contextlib.contextmanager
