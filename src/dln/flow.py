@@ -56,9 +56,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.integrate import LSODA, Radau
-from scipy.optimize import brentq
 
 from dln._validation import check_array, check_loss_levels, check_positive, check_scales, check_X_y
 
@@ -361,6 +358,8 @@ class _Problem:
         _, slope = _beta_and_slope(s, self.lam, self.scales, self.two_log_c)
         if not self.sparse_jac:
             return -self.G * slope[np.newaxis, :]
+        import scipy.sparse as sp  # here, not at the top: see _march_steps
+
         d = slope.size
         keep = np.flatnonzero(slope * self._col_max > _JAC_DROP)
         data = (-self.G[:, keep] * slope[keep]).ravel(order="F")
@@ -880,6 +879,11 @@ def _march(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_
 
 
 def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max_step_count):
+    # scipy's solvers are imported where they are used: importing scipy.integrate takes ~0.3 s,
+    # and the workflow's configuration check imports this module only for simulate_flow's
+    # argument checks (t = [0], nothing integrated), in the Snakemake process, before any job.
+    from scipy.integrate import LSODA, Radau
+
     solver_class = {"Radau": Radau, "LSODA": LSODA}[method]
     solver = solver_class(
         problem.rhs, 0.0, state0, float(t[-1]), rtol=_S_RTOL, atol=atol, jac=problem.jac
@@ -1026,6 +1030,8 @@ def _crossing(problem, interpolant, level, t_old, t_new):
             float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
             - level
         )
+
+    from scipy.optimize import brentq  # here, not at the top: see _march_steps
 
     try:
         return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.integrate
 from scipy.integrate import solve_ivp
 from scipy.optimize import linprog
 from scipy.stats import linregress
@@ -427,7 +428,7 @@ def test_failed_solver_falls_back_to_the_other_one(monkeypatch, wide):
     # A Radau step that fails outright is retried once with LSODA, and the result says so.
     X, y = _random_problem(0, 6, 12 if wide else 4)
     reference = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0], method="LSODA")
-    fail_every_step(monkeypatch, dln_flow.Radau)
+    fail_every_step(monkeypatch, scipy.integrate.Radau)
     res = simulate_flow(X, y, log_inv_alpha=30.0, t=[0.0, 1.0, 2.0])
     assert res.method == "LSODA" and res.status == 0
     assert "Radau failed (simulated failure)" in res.message

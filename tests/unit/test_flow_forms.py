@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.integrate
 
 import dln.flow as dln_flow
 from dln.flow import simulate_flow
@@ -144,7 +145,7 @@ def test_default_solver_of_the_row_space_form_is_accurate_per_coordinate(seed, n
 def test_default_falls_back_to_radau_when_lsoda_fails(monkeypatch):
     X, y, kwargs = _wide_flow_kwargs(3, 10, 240, -10)
     radau = simulate_flow(X, y, method="Radau", **kwargs)
-    fail_every_step(monkeypatch, dln_flow.LSODA)
+    fail_every_step(monkeypatch, scipy.integrate.LSODA)
     res = simulate_flow(X, y, **kwargs)
     assert res.method == "Radau" and res.status == 0
     assert "LSODA failed (simulated failure); Radau reached the end" in res.message
@@ -269,7 +270,7 @@ def test_row_space_chebyshev_coefficients_hold_the_lsoda_interpolant():
     represent s along the step exactly: the crossings' brentq sees the interpolant itself."""
     X, y, scales, directions = _problem(3, 10, 240)
     problem = dln_flow._RowProblem(X, y, 23.0, scales, 2.0 * np.log(directions))
-    solver = dln_flow.LSODA(
+    solver = scipy.integrate.LSODA(
         problem.rhs, 0.0, np.zeros(10), 5.0, rtol=1e-12, atol=1e-14, jac=problem.jac
     )
     degrees = set()
