@@ -330,3 +330,16 @@ def test_reading_options_reach_the_reader(workdir):
     assert shortcut.problems["eu"].source["data"]["drop"] == ("id",)
     with pytest.raises(ConfigError, match="config key 'drop'.*only used with data="):
         load_plan(write_case(workdir, base_config()), overrides={"drop": ["id"]})
+
+
+def test_scheduling_priorities_put_the_sweeps_first_and_the_overview_before_other_figures():
+    """The order Snakemake starts ready jobs in: sweeps, then the overview (it needs only the
+    sweeps), then the jobs other figures wait on, alongside the convergence figures, then the
+    remaining figure jobs; every figure job of the table has a priority below the sweeps'."""
+    assert figure_table.PRIORITY_SWEEP > figure_table.priority(figure_table.OVERVIEW)
+    assert figure_table.priority(figure_table.OVERVIEW) > figure_table.PRIORITY_FEEDS_FIGURES
+    assert figure_table.priority(figure_table.CONVERGENCE) == figure_table.PRIORITY_FEEDS_FIGURES
+    for job in (figure_table.PAPER, figure_table.STUDIES):
+        assert figure_table.priority(job) < figure_table.PRIORITY_FEEDS_FIGURES
+    sweep = figure_table.PRIORITY_SWEEP
+    assert all(figure_table.priority(job) < sweep for job in figure_table.JOBS)

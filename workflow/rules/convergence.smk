@@ -11,6 +11,7 @@ rule fit_convergence:
         PLAN.paths.log("fit_convergence", "{problem}"),
     benchmark:
         PLAN.paths.benchmark("fit_convergence", "{problem}")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     threads: 1

@@ -18,6 +18,7 @@ for figure_job in figure_table.jobs(PLAN):
             PLAN.paths.log(figure_job, figure_job),
         benchmark:
             PLAN.paths.benchmark(figure_job, figure_job)
+        priority: figure_table.priority(figure_job)
         conda:
             CONDA_ENV
         threads: 1
@@ -42,6 +43,7 @@ rule write_lasso_path:
         PLAN.paths.log("write_lasso_path", "{problem}"),
     benchmark:
         PLAN.paths.benchmark("write_lasso_path", "{problem}")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:

@@ -17,6 +17,7 @@ rule solve_problem:
         PLAN.paths.log("solve_problem", "{problem}"),
     benchmark:
         PLAN.paths.benchmark("solve_problem", "{problem}")
+    priority: figure_table.PRIORITY_SWEEP
     conda:
         CONDA_ENV
     threads: 1
@@ -45,6 +46,7 @@ rule simulate_flows:
         PLAN.paths.benchmark("simulate_flows", "{problem}/part{part}")
     wildcard_constraints:
         part="[1-9][0-9]*",
+    priority: figure_table.PRIORITY_SWEEP
     conda:
         CONDA_ENV
     threads: 1

@@ -15,6 +15,7 @@ rule run_noise_study:
         PLAN.paths.log("run_noise_study", "run_noise_study"),
     benchmark:
         PLAN.paths.benchmark("run_noise_study", "run_noise_study")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:
@@ -37,6 +38,7 @@ rule run_initialisation_study:
         PLAN.paths.log("run_initialisation_study", "run_initialisation_study"),
     benchmark:
         PLAN.paths.benchmark("run_initialisation_study", "run_initialisation_study")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:
@@ -59,6 +61,7 @@ rule run_step_size_study:
         PLAN.paths.log("run_step_size_study", "run_step_size_study"),
     benchmark:
         PLAN.paths.benchmark("run_step_size_study", "run_step_size_study")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:
@@ -81,6 +84,7 @@ rule run_sgd_study:
         PLAN.paths.log("run_sgd_study", "{problem}"),
     benchmark:
         PLAN.paths.benchmark("run_sgd_study", "{problem}")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:
@@ -104,6 +108,7 @@ rule compare_baselines:
         PLAN.paths.log("compare_baselines", "{problem}"),
     benchmark:
         PLAN.paths.benchmark("compare_baselines", "{problem}")
+    priority: figure_table.PRIORITY_FEEDS_FIGURES
     conda:
         CONDA_ENV
     resources:

@@ -147,6 +147,24 @@ OVERVIEW = "plot_overview"
 CONVERGENCE = "plot_convergence_figures"
 STUDIES = "plot_study_figures"
 
+# The order in which Snakemake starts ready jobs (its `priority:`, higher first; it otherwise
+# breaks ties arbitrarily). Both cores of a laptop stay busy until the figure jobs, the longest
+# jobs of a run (2-6 s each), so the order decides how long one core idles at the end: the
+# sweeps first (every other job waits on them); then the overview, the longest figure job and
+# the only one that needs nothing but the sweeps; then the jobs that other figure jobs wait on
+# (the Lasso path, the convergence fits, the studies) and the convergence figures, the next
+# longest; the paper and study figures last. On config/test.yaml the last job used to end
+# ~1 s after the best order (the overview ran alone at the end); measured in the notes of
+# docs/pipeline.md.
+PRIORITY_SWEEP = 3
+PRIORITY_FEEDS_FIGURES = 1
+_FIGURE_JOB_PRIORITY = {OVERVIEW: 2, CONVERGENCE: 1}
+
+
+def priority(job: str) -> int:
+    """Snakemake priority of a figure job (see PRIORITY_SWEEP)."""
+    return _FIGURE_JOB_PRIORITY.get(job, 0)
+
 
 def _paper_panel(key: str) -> Figure:
     return Figure(
