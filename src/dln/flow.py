@@ -22,9 +22,10 @@ of ``X``, so ``s(t) = X^T mu(t)`` exactly, with ``dmu/dt = (y - X beta~(X^T mu))
 directions included). When ``d > n`` (and ``d >= 200``; below that the s form is as fast) the
 flow is integrated in ``mu``: n unknowns, an n x n Jacobian ``-X diag(dbeta~/ds) X^T / n`` built
 from the columns of non-negligible slope, and ``G`` (d x d) never formed, so a step costs
-O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py); a right-hand
-side a Newton correction away from the last full one updates only the columns whose beta~ can
-move beyond rounding (``_RowProblem._rhs_near``). Otherwise it
+O(n d) instead of the O(d^3) of a dense d x d LU (benchmarks/bench_flow_scale.py); a full
+right-hand side multiplies ``X`` by beta~ only over the columns whose beta~ is not negligible
+(``_RowProblem._product``), and one a Newton correction away from the last full one updates only
+the columns whose beta~ can move beyond rounding (``_RowProblem._rhs_near``). Otherwise it
 is integrated in ``s`` (from 200 features on Radau then gets the Jacobian as a sparse matrix of
 the active columns). The tolerance on ``mu`` is translated so that each coordinate of ``s``,
 hence of ``beta``, is held to the same accuracy (``_row_space_atol``, with a margin per solver;
@@ -101,6 +102,16 @@ _JAC_DROP = 1e-9
 # The row-space right-hand side is updated from the last full one (_RowProblem._rhs_near) when
 # no s_j can have moved by more than this over 2 Lam (beta~ by a factor 1 + 1e-6 at most).
 _NEAR_SHIFT = 1e-6
+# The row-space right-hand side multiplies X by beta~ over a gathered set of columns, leaving
+# out those whose ||x_j|| |beta~_j| sum to at most eps times the scale of the residual
+# (_RowProblem._product). A new set leaves out at most 1/_GATHER_MARGIN of that budget, so that it
+# serves until the left-out beta~ have grown that much (2 Lam |s_j| by log 4 = 1.4; measured on
+# the 100 x 2000 benchmark: 18 sets in 2692 steps, where a margin of 1024 kept so many columns
+# that the product was taken over all of them), and is gathered only while it is at most
+# _GATHER_MAX_FRACTION of the columns (beyond that it saves little: 1600 of 2000 columns took
+# 17 us against 19 us for all) and every column is multiplied from then on.
+_GATHER_MARGIN = 4.0
+_GATHER_MAX_FRACTION = 0.75
 # Implicit solvers of solve_ivp that handle this problem (scipy's BDF fails with "step size less
 # than spacing" on sharp jumps at large Lam, so it is not offered).
 _METHODS = ("Radau", "LSODA")
@@ -390,9 +401,16 @@ class _FullRhs(NamedTuple):
     """A right-hand side of the row-space form evaluated in full, kept for the next ones."""
 
     mu: np.ndarray  # the state (a copy: the solver reuses its array)
-    beta: np.ndarray  # beta~(s)
+    beta: np.ndarray  # beta~(s), every coordinate
     f: np.ndarray  # the right-hand side
     s: np.ndarray  # X^T mu
+
+
+class _ProductColumns(NamedTuple):
+    """The columns over which _RowProblem._product multiplies X by beta~, gathered."""
+
+    keep: np.ndarray | None  # their indices; None: every column (X itself)
+    X: np.ndarray  # X[:, keep]
 
 
 class _NearColumns(NamedTuple):
@@ -403,7 +421,6 @@ class _NearColumns(NamedTuple):
     X: np.ndarray  # X[:, keep]
     scales: np.ndarray  # scales[keep]
     two_log_c: np.ndarray | None  # 2 log c[keep]
-    rows: np.ndarray  # ||x_j||, ||x_j||^2 and ||x_j||^2 of the columns left out (0 on keep)
     a_left_out: float  # sum over the columns left out of ||x_j||^2 a_j
 
 
@@ -432,6 +449,13 @@ class _RowProblem(_Problem):
         # rounding bound.
         col_norm = np.sqrt(self._col_sq * n)
         self._norm_rows = np.stack([col_norm, col_norm * col_norm])
+        # One product of |beta~| with these rows gives sum_j ||x_j|| |beta~_j|,
+        # sum_j ||x_j||^2 |beta~_j|, the latter over the columns _rhs_near leaves out and the
+        # former over the columns _product leaves out (_beta_sums): the last two rows are 0 on
+        # the gathered columns, and a new array whenever a set is gathered. No set yet: _product
+        # leaves out every column (X beta~ = 0 at mu = 0).
+        self._rows = np.concatenate([self._norm_rows, self._norm_rows[::-1]])
+        self._product_columns = _ProductColumns(np.arange(0), X[:, :0])
         a = np.exp(-2.0 * lam * scales + (0.0 if two_log_c is None else two_log_c))
         self._a_sums = self._norm_rows @ a + d * np.finfo(np.float64).tiny * (1.0 + col_norm.max())
         self._x_max = float(col_norm.max())
@@ -452,7 +476,7 @@ class _RowProblem(_Problem):
         self._a = a
         self._near_columns = None  # _NearColumns: the columns _rhs_near updates
         self._last = None  # _FullRhs: the last right-hand side evaluated in full
-        self._sums_last = None  # _beta_sums of it
+        self._sums_last = None  # _beta_sums of it (and the rows they were computed with)
         self._last_t = None  # its time
         # The near updates, the loss bounds and the fewer Chebyshev points pay off when a full
         # right-hand side is costly, as in the row-space form chosen by default (d >= 200);
@@ -473,12 +497,63 @@ class _RowProblem(_Problem):
                 return f
         s = mu @ self.X
         beta = _beta(s, self.lam, self.scales, self.two_log_c)
-        f = (self.y - self.X @ beta) / self.n
+        f = (self.y - self._product(beta)) / self.n
         # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
         self._last = _FullRhs(mu.copy(), beta, f, s)
         self._last_t = t
-        self._sums_last = None
         return f
+
+    def _product(self, beta):
+        """``X beta~`` up to rounding, over the gathered columns whose beta~ is not negligible.
+
+        The columns ``j`` left out move the residual ``r = y - X beta~`` by at most
+        ``sum_j ||x_j|| |beta~_j|`` (in norm), which is computed here (one product with
+        :meth:`_beta_sums`' rows, kept for it) and held to ``eps (||y|| + sum_j ||x_j||
+        |beta~_j|)``: ``eps`` times the scale of ``r``, below the rounding of the full product
+        itself (up to ``d eps`` times that scale), so the solver sees the same right-hand side up
+        to rounding. At alpha = 1e-10 a third to 60% of the columns are kept (784 to 1368 of
+        2000 on the benchmark: beta~_j = a_j sinh(2 Lam s_j) with a_j ~ 1e-20 is below eps only
+        while |s_j| < ~0.1), fewer at smaller alpha. The gathered set serves while the check
+        holds (it changes only as coordinates grow); when it fails,
+        :meth:`_gather_product_columns` gathers a new one. An overflow or a NaN (a Newton trial
+        state) is multiplied in full, as before.
+        """
+        rows = self._rows
+        sums = rows @ np.abs(beta)
+        g1, left_out = float(sums[0]), float(sums[3])
+        self._sums_last = (rows, g1, float(sums[1]), float(sums[2]))
+        if not g1 < math.inf:
+            return self.X @ beta
+        cols = self._product_columns
+        if not left_out <= _EPS * (self._y_norm + g1):
+            cols = self._gather_product_columns(beta, g1)
+        if cols.keep is None:
+            return self.X @ beta
+        return cols.X @ beta[cols.keep]
+
+    def _gather_product_columns(self, beta, g1):
+        """A new set for :meth:`_product`: the columns of smallest ``||x_j|| |beta~_j|`` are left
+        out as long as their sum is at most ``1 / _GATHER_MARGIN`` of the budget, so that the set
+        serves until they have grown that much; every column (no copy) when more than
+        ``_GATHER_MAX_FRACTION`` of them remain."""
+        weights = np.abs(beta)
+        weights *= self._norm_rows[0]
+        order = np.argsort(weights)
+        budget = _EPS * (self._y_norm + g1) / _GATHER_MARGIN
+        left_out = int(np.searchsorted(np.cumsum(weights[order]), budget, side="right"))
+        d = beta.size
+        rows = self._rows.copy()
+        if d - left_out > _GATHER_MAX_FRACTION * d:
+            cols = _ProductColumns(None, self.X)
+            rows[3] = 0.0
+        else:
+            keep = np.sort(order[left_out:])
+            cols = _ProductColumns(keep, self.X[:, keep])
+            rows[3] = self._norm_rows[0]
+            rows[3, keep] = 0.0
+        self._rows = rows
+        self._product_columns = cols
+        return cols
 
     def _rhs_near(self, mu, last):
         """The right-hand side at ``mu`` from the last one evaluated in full (``last``, at
@@ -538,11 +613,13 @@ class _RowProblem(_Problem):
         keep = np.flatnonzero(weights > budget / (4 * d))
         if keep.size > d // 4:
             return None
-        rows = np.concatenate([self._norm_rows, self._norm_rows[1:]])
+        rows = self._rows.copy()
+        rows[2] = self._norm_rows[1]
         rows[2, keep] = 0.0  # ||x_j||^2 of the columns left out
         two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
         a_left_out = float(rows[2] @ self._a) + d * np.finfo(np.float64).tiny
-        cols = _NearColumns(keep, self.X[:, keep], self.scales[keep], two_log_c, rows, a_left_out)
+        cols = _NearColumns(keep, self.X[:, keep], self.scales[keep], two_log_c, a_left_out)
+        self._rows = rows
         self._near_columns = cols
         return cols
 
@@ -568,14 +645,14 @@ class _RowProblem(_Problem):
     def _beta_sums(self):
         """``sum_j ||x_j|| |beta~_j|``, ``sum_j ||x_j||^2 |beta~_j|`` and the latter over the
         columns that :meth:`_rhs_near` leaves out, at the last full evaluation: one product of
-        ``|beta~|`` with the stacked norms, shared by :meth:`_rhs_near` and :meth:`loss_bounds`.
+        ``|beta~|`` with the stacked norms (made by :meth:`_product`; again only when a set was
+        gathered since), shared by :meth:`_product`, :meth:`_rhs_near` and :meth:`loss_bounds`.
         """
-        cols = self._near_columns
-        rows = self._norm_rows if cols is None else cols.rows
+        rows = self._rows
         cached = self._sums_last
         if cached is None or cached[0] is not rows:
             sums = rows @ np.abs(self._last.beta)
-            cached = (rows, float(sums[0]), float(sums[1]), float(sums[-1]))
+            cached = (rows, float(sums[0]), float(sums[1]), float(sums[2]))
             self._sums_last = cached
         return cached[1:]
 
@@ -592,8 +669,10 @@ class _RowProblem(_Problem):
         (of the right-hand side at ``mu_c`` and of the loss at ``mu``) is bounded too:
         ``s_j = x_j^T mu`` to ``n eps ||x_j|| ||mu||``, amplified ``2 Lam`` times in beta~, the
         exponent to ``3 eps`` times its size, the sums over ``d`` columns to ``(d + 1) eps``
-        times the sum of magnitudes (with factors of 2 for safety everywhere). ``None`` when
-        the bound is not available or not small (no right-hand side yet, a capped exponent).
+        times the sum of magnitudes (with factors of 2 for safety everywhere), and the columns
+        that :meth:`_product` left out at ``mu_c`` to ``eps (||y|| + sum_j ||x_j||
+        |beta~_j|)``. ``None`` when the bound is not available or not small (no right-hand side
+        yet, a capped exponent).
         """
         if self._last is None or not self._fast:
             return None
@@ -615,6 +694,7 @@ class _RowProblem(_Problem):
             + (shift * math.exp(shift) + self._eta) * b1
             + self._gamma_d * (2.0 * self._y_norm + b1_c + b1)
         ) + lam2 * dn * grow * (2.0 * g2 + self._a_sums[1])
+        err += _EPS * (self._y_norm + g1)  # the columns _product left out at mu_c
         if not err < 1e-3 * (self._y_norm + b1):
             return None
         n, sigma = self.n, self._sigma

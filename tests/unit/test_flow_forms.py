@@ -264,6 +264,78 @@ def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam
     assert near >= 16  # the small steps took the near path
 
 
+@pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
+def test_row_space_full_rhs_over_gathered_columns_is_the_full_product_up_to_rounding(
+    lam, with_scales
+):
+    """A full right-hand side multiplies X by beta~ only over the gathered columns whose beta~
+    is not negligible: the columns left out sum to at most eps (||y|| + sum_j ||x_j||
+    |beta~_j|) in ||x_j|| |beta~_j|, so the result is within that of the full product and, as
+    the full product is, within the rounding bound of the flow's right-hand side in extended
+    precision; the set is gathered again as coordinates grow."""
+    n, d = 10, 400
+    X, y, scales, directions = _problem(13, n, d)
+    k = scales if with_scales else np.ones(d)
+    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    eps = dln_flow._EPS
+    norms = np.linalg.norm(X, axis=0)
+    x_max = np.max(norms)
+
+    def exact(mu):  # extended precision: beta~ = c^2 alpha^(2k) sinh(2 Lam s)
+        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
+        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
+        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+        return (y - X.astype(np.longdouble) @ beta) / n, beta
+
+    rng = np.random.default_rng(2)
+    # Along three directions, from mu = 0 to where beta~ is O(1) (max |s_j| / k_j = 1.01): a
+    # direction activates columns the last set left out.
+    directions_mu = rng.standard_normal((3, n))
+    directions_mu /= np.max(np.abs(directions_mu @ X) / k, axis=1, keepdims=True)
+    states = [scale * v for v in directions_mu for scale in np.linspace(0.0, 1.01, 21)]
+    sets = []
+    for i, mu in enumerate(states):
+        f = problem.rhs(float(i), mu)  # a new time: evaluated in full
+        beta = problem._last.beta
+        np.testing.assert_array_equal(
+            beta, dln_flow._beta(mu @ X, lam, k, two_log_c if with_scales else None)
+        )
+        cols = problem._product_columns
+        if not sets or cols is not sets[-1]:
+            sets.append(cols)
+        budget = eps * (np.linalg.norm(y) + norms @ np.abs(beta))
+        if cols.keep is not None:
+            left_out = np.ones(d, dtype=bool)
+            left_out[cols.keep] = False
+            assert norms[left_out] @ np.abs(beta[left_out]) <= budget
+        # the full product and the extended-precision right-hand side, each to its rounding
+        magnitude = (np.abs(y) + np.abs(X) @ np.abs(beta)) / n
+        f_full = (y - X @ beta) / n
+        assert np.all(np.abs(f - f_full) <= budget / n + 2 * (d + 2) * eps * magnitude)
+        f_exact, _ = exact(mu)
+        rounding = 2 * lam * n * eps * x_max * np.linalg.norm(mu) + (d + 8) * eps
+        assert np.all(np.abs(f - f_exact) <= rounding * magnitude + budget / n)
+    gathered = [c for c in sets if c.keep is not None and 0 < c.keep.size < d]
+    assert len(gathered) >= 2  # gathered again as coordinates grew, never every column
+
+
+def test_row_space_full_rhs_of_a_nan_state_is_nan_and_keeps_the_gathered_columns():
+    """A Newton trial state that overflows to NaN is multiplied in full (NaN, rejected by the
+    solver) and leaves the gathered set as it was."""
+    X, y, _, _ = _problem(13, 10, 400)
+    problem = dln_flow._RowProblem(X, y, 23.0, np.ones(400), None)
+    sol = np.linalg.lstsq(X.T, np.sign(X.T @ y), rcond=None)[0]
+    sol /= np.max(np.abs(sol @ X))
+    problem.rhs(0.0, 0.9 * sol)
+    cols = problem._product_columns
+    assert cols.keep is not None and 0 < cols.keep.size < 400
+    mu = 0.9 * sol
+    mu[0] = np.nan
+    assert np.all(np.isnan(problem.rhs(1.0, mu)))
+    assert problem._product_columns is cols
+
+
 def test_row_space_chebyshev_coefficients_hold_the_lsoda_interpolant():
     """With LSODA's interpolant (its Nordsieck polynomial of degree q), q + 1 Chebyshev points
     represent s along the step exactly: the crossings' brentq sees the interpolant itself."""
