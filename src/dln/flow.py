@@ -710,7 +710,16 @@ class _RowProblem(_Problem):
         _, slope = _beta_and_slope(s, self.lam, self.scales, self.two_log_c)
         keep = np.flatnonzero(slope * self._col_sq > _JAC_DROP)
         XA = self.X[:, keep]
-        return (XA * (-slope[keep] / self.n)) @ XA.T
+        if not self._fast:
+            return (XA * (-slope[keep] / self.n)) @ XA.T
+        # -A A^T with A = X_keep diag(sqrt(slope / n)): numpy computes a product of a matrix with
+        # its own transpose as a symmetric rank-k update (half the multiplications of
+        # X_keep diag(slope / n) X_keep^T; 193 us against 264 us at 100 x 566 on the benchmark),
+        # and the result is exactly symmetric. The Jacobian differs by rounding only.
+        XA *= np.sqrt(slope[keep] / self.n)
+        J = XA @ XA.T
+        J *= -1.0
+        return J
 
     def loss(self, t, mu):
         return super().loss(t, self.s_of(mu))
