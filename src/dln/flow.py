@@ -37,7 +37,9 @@ the solver's interpolants and the first downward crossing of each loss level is 
 per step (batched) instead of one Python event call per level and step; in the row-space form
 even that evaluation is skipped when rigorous bounds on the step's end loss (from the last
 right-hand side, ``_RowProblem.loss_bounds``) leave no pending level undecided, which is every
-step but those ending within rounding of a level. If the solver fails
+step but those ending within rounding of a level, and ``brentq``'s points near one already
+evaluated in full (the step's last right-hand side among them) are updated from it as Newton
+iterates are (``_RowLossAlong``). If the solver fails
 (other than by exceeding ``max_step_count``), the other implicit solver is tried once.
 
 Why the cost does not depend on alpha: in the rescaled variables ``z = 2 Lam (s - k)`` (the log of
@@ -389,6 +391,25 @@ class _Problem:
         """Chebyshev coefficients (13, d) of ``s`` along a step's interpolant (see _crossing)."""
         return _chebyshev_coefficients(self, interpolant, t_old, t_new)
 
+    def step_base(self):
+        """What :meth:`loss_along` may start from for the step just taken (see the row form)."""
+        return None
+
+    def loss_along(self, interpolant, t_old, t_new, base=None):
+        """The loss along a step's interpolant as a function of ``x`` in [-1, 1] (the time
+        ``(t_new + t_old) / 2 + x (t_new - t_old) / 2``), for _crossing: ``s`` is the polynomial
+        of its Chebyshev coefficients (one product with ``X`` for all of them), so each
+        evaluation computes the polynomial, beta~ and the loss instead of multiplying by ``X``
+        twice."""
+        coef = self.s_coefficients(interpolant, t_old, t_new)
+        points = coef.shape[0]
+
+        def loss(x):
+            s = _chebyshev_basis(x, points) @ coef
+            return float(self.loss_of_beta(_beta(s, self.lam, self.scales, self.two_log_c)))
+
+        return loss
+
     def loss_of_beta(self, beta):
         r = beta @ self.X.T - self.y
         return np.sum(r * r, axis=-1) / (2 * self.n)
@@ -404,6 +425,7 @@ class _FullRhs(NamedTuple):
     beta: np.ndarray  # beta~(s), every coordinate
     f: np.ndarray  # the right-hand side
     s: np.ndarray  # X^T mu
+    p: np.ndarray  # X beta~, as _RowProblem._product gives it (f = (y - p) / n)
 
 
 class _ProductColumns(NamedTuple):
@@ -497,39 +519,41 @@ class _RowProblem(_Problem):
                 return f
         s = mu @ self.X
         beta = _beta(s, self.lam, self.scales, self.two_log_c)
-        f = (self.y - self._product(beta)) / self.n
+        p, self._sums_last = self._product(beta)
+        f = (self.y - p) / self.n
         # The solver reuses its state array: keep a copy. s, beta and f are not touched again.
-        self._last = _FullRhs(mu.copy(), beta, f, s)
+        self._last = _FullRhs(mu.copy(), beta, f, s, p)
         self._last_t = t
         return f
 
     def _product(self, beta):
-        """``X beta~`` up to rounding, over the gathered columns whose beta~ is not negligible.
+        """``X beta~`` up to rounding, over the gathered columns whose beta~ is not negligible,
+        and the sums of :meth:`_sums_of` for ``beta``.
 
         The columns ``j`` left out move the residual ``r = y - X beta~`` by at most
-        ``sum_j ||x_j|| |beta~_j|`` (in norm), which is computed here (one product with
-        :meth:`_beta_sums`' rows, kept for it) and held to ``eps (||y|| + sum_j ||x_j||
-        |beta~_j|)``: ``eps`` times the scale of ``r``, below the rounding of the full product
-        itself (up to ``d eps`` times that scale), so the solver sees the same right-hand side up
-        to rounding. At alpha = 1e-10 a third to 60% of the columns are kept (784 to 1368 of
-        2000 on the benchmark: beta~_j = a_j sinh(2 Lam s_j) with a_j ~ 1e-20 is below eps only
-        while |s_j| < ~0.1), fewer at smaller alpha. The gathered set serves while the check
-        holds (it changes only as coordinates grow); when it fails,
+        ``sum_j ||x_j|| |beta~_j|`` (in norm), which is computed here (one product with the
+        rows of :meth:`_sums_of`, whose other sums are returned) and held to ``eps (||y|| +
+        sum_j ||x_j|| |beta~_j|)``: ``eps`` times the scale of ``r``, below the rounding of the
+        full product itself (up to ``d eps`` times that scale), so the solver sees the same
+        right-hand side up to rounding. At alpha = 1e-10 a third to 60% of the columns are kept
+        (784 to 1368 of 2000 on the benchmark: beta~_j = a_j sinh(2 Lam s_j) with a_j ~ 1e-20
+        is below eps only while |s_j| < ~0.1), fewer at smaller alpha. The gathered set serves
+        while the check holds (it changes only as coordinates grow); when it fails,
         :meth:`_gather_product_columns` gathers a new one. An overflow or a NaN (a Newton trial
         state) is multiplied in full, as before.
         """
         rows = self._rows
         sums = rows @ np.abs(beta)
         g1, left_out = float(sums[0]), float(sums[3])
-        self._sums_last = (rows, g1, float(sums[1]), float(sums[2]))
+        sums = (rows, g1, float(sums[1]), float(sums[2]))
         if not g1 < math.inf:
-            return self.X @ beta
+            return self.X @ beta, sums
         cols = self._product_columns
         if not left_out <= _EPS * (self._y_norm + g1):
             cols = self._gather_product_columns(beta, g1)
         if cols.keep is None:
-            return self.X @ beta
-        return cols.X @ beta[cols.keep]
+            return self.X @ beta, sums
+        return cols.X @ beta[cols.keep], sums
 
     def _gather_product_columns(self, beta, g1):
         """A new set for :meth:`_product`: the columns of smallest ``||x_j|| |beta~_j|`` are left
@@ -580,13 +604,46 @@ class _RowProblem(_Problem):
         cols = self._columns_near(last.beta, dn)
         if cols is None:
             return None
-        keep, XK = cols.keep, cols.X
-        beta = _beta(last.s[keep] + diff @ XK, self.lam, cols.scales, cols.two_log_c)
-        beta -= last.beta[keep]
-        f = XK @ beta
+        f = self._near_change(diff, last.s, last.beta, cols)
         f /= -self.n
         f += last.f
         return f
+
+    def _near_change(self, diff, s_c, beta_c, cols):
+        """``X_K (beta~_K(s_c,K + X_K^T diff) - beta~_c,K)`` over the columns ``cols``: the change
+        of ``X beta~`` from a full evaluation (``s_c``, ``beta~_c``) when the state moves by
+        ``diff``, up to rounding if ``cols`` holds the columns that can move beyond it."""
+        keep, XK = cols.keep, cols.X
+        beta = _beta(s_c[keep] + diff @ XK, self.lam, cols.scales, cols.two_log_c)
+        beta -= beta_c[keep]
+        return XK @ beta
+
+    def _near_shift(self, dn):
+        """``2 (2 Lam) e dn``: the left-out columns move ``r`` by at most this times the sum of
+        their ``w_j`` (see :meth:`_rhs_near`)."""
+        lam2 = 2.0 * self.lam
+        return 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
+
+    def _near_keep(self, beta_c, shift, norms):
+        """The columns that can move ``r`` beyond a quarter of the budget ``eps (||y|| +
+        norms) / shift`` on their own share (``1 / (4 d)`` of it), so that the rest move it by
+        at most a quarter of the budget; None when more than ``d / 4`` of them."""
+        d = beta_c.size
+        weights = np.abs(beta_c)
+        weights *= self._norm_rows[1]
+        weights += self._a * self._norm_rows[1]
+        budget = _EPS * (self._y_norm + norms) / shift
+        keep = np.flatnonzero(weights > budget / (4 * d))
+        return None if keep.size > d // 4 else keep
+
+    def _gather_near(self, keep):
+        """:class:`_NearColumns` for ``keep`` and the row of ``||x_j||^2`` left out of it."""
+        left = self._norm_rows[1].copy()
+        left[keep] = 0.0
+        two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
+        a_left_out = float(left @ self._a) + left.size * np.finfo(np.float64).tiny
+        cols = _NearColumns(keep, self.X[:, keep], self.scales[keep], two_log_c, a_left_out)
+        return cols, left
 
     def _columns_near(self, beta_c, dn):
         """The columns ``K`` that :meth:`_rhs_near` updates, gathered; None: too many.
@@ -596,8 +653,7 @@ class _RowProblem(_Problem):
         (it changes only as coordinates activate): :meth:`_beta_sums` gives the scale of ``r``
         and the sum of the ``w_j`` left out. A new set leaves out a quarter of it.
         """
-        lam2, d = 2.0 * self.lam, self.X.shape[1]
-        shift = 2.0 * lam2 * math.exp(dn * lam2 * self._x_max) * max(dn, _EPS * _EPS)
+        shift = self._near_shift(dn)
         norms, _, left_out = self._beta_sums()
         if not norms < math.inf:  # an overflow (or NaN) at mu_c: evaluate in full
             return None
@@ -606,55 +662,61 @@ class _RowProblem(_Problem):
             self._y_norm + norms
         ):
             return cols
-        weights = np.abs(beta_c)
-        weights *= self._norm_rows[1]
-        weights += self._a * self._norm_rows[1]
-        budget = _EPS * (self._y_norm + norms) / shift
-        keep = np.flatnonzero(weights > budget / (4 * d))
-        if keep.size > d // 4:
+        keep = self._near_keep(beta_c, shift, norms)
+        if keep is None:
             return None
+        cols, left = self._gather_near(keep)
         rows = self._rows.copy()
-        rows[2] = self._norm_rows[1]
-        rows[2, keep] = 0.0  # ||x_j||^2 of the columns left out
-        two_log_c = None if self.two_log_c is None else self.two_log_c[keep]
-        a_left_out = float(rows[2] @ self._a) + d * np.finfo(np.float64).tiny
-        cols = _NearColumns(keep, self.X[:, keep], self.scales[keep], two_log_c, a_left_out)
+        rows[2] = left  # ||x_j||^2 of the columns left out
         self._rows = rows
         self._near_columns = cols
         return cols
 
-    def s_coefficients(self, interpolant, t_old, t_new):
-        """Chebyshev coefficients of ``s = X^T mu`` along a step's interpolant.
+    def mu_coefficients(self, interpolant, t_old, t_new):
+        """Chebyshev coefficients (points, n) of ``mu`` along a step's interpolant.
 
         LSODA's interpolant is the polynomial of its Nordsieck array ``yh`` (n x (q + 1), q the
         order, at most 12), so q + 1 Chebyshev points hold it exactly (5 or 6 in most steps,
-        instead of 13: fewer rows in the product with ``X`` and in each ``brentq``
-        evaluation); 13 for any other interpolant. The coefficients of ``mu`` are mapped to
-        ``s`` by one product with ``X``.
+        instead of 13); 13 for any other interpolant.
         """
-        if not self._fast:
-            return super().s_coefficients(interpolant, t_old, t_new)
         yh = getattr(interpolant, "yh", None)  # scipy's LSODA dense output (not public API)
         points = _CHEB_POINTS
         if isinstance(yh, np.ndarray) and yh.ndim == 2 and yh.shape[0] == self.n:
             points = min(max(yh.shape[1], 2), _CHEB_POINTS)
         nodes, inverse = _chebyshev_points(points)
         taus = (t_new + t_old) / 2 + (t_new - t_old) / 2 * nodes
-        return (inverse @ interpolant(taus).T) @ self.X
+        return inverse @ interpolant(taus).T
+
+    def step_base(self):
+        """The last right-hand side evaluated in full, after a step: at its end up to a Newton
+        correction (a step's first evaluation, at a new time, is in full); None below 200
+        features. It is the step's own (kept with the step when its crossings are located
+        later), so that they do not depend on when they are located."""
+        return self._last if self._fast else None
+
+    def loss_along(self, interpolant, t_old, t_new, base=None):
+        """The loss along a step's interpolant (see :class:`_RowLossAlong`), which may start
+        from ``base`` (:meth:`step_base`); below 200 features from the Chebyshev coefficients
+        of ``s``, as the s form."""
+        if not self._fast:
+            return super().loss_along(interpolant, t_old, t_new)
+        return _RowLossAlong(self, self.mu_coefficients(interpolant, t_old, t_new), base)
+
+    def _sums_of(self, beta, cached=None):
+        """``(rows, sum_j ||x_j|| |beta~_j|, sum_j ||x_j||^2 |beta~_j|, the latter over the
+        columns that :meth:`_rhs_near` leaves out)``: one product of ``|beta~|`` with the stacked
+        norms, or ``cached`` when it was made with the current rows (no set gathered since)."""
+        rows = self._rows
+        if cached is None or cached[0] is not rows:
+            sums = rows @ np.abs(beta)
+            cached = (rows, float(sums[0]), float(sums[1]), float(sums[2]))
+        return cached
 
     def _beta_sums(self):
-        """``sum_j ||x_j|| |beta~_j|``, ``sum_j ||x_j||^2 |beta~_j|`` and the latter over the
-        columns that :meth:`_rhs_near` leaves out, at the last full evaluation: one product of
-        ``|beta~|`` with the stacked norms (made by :meth:`_product`; again only when a set was
-        gathered since), shared by :meth:`_product`, :meth:`_rhs_near` and :meth:`loss_bounds`.
-        """
-        rows = self._rows
-        cached = self._sums_last
-        if cached is None or cached[0] is not rows:
-            sums = rows @ np.abs(self._last.beta)
-            cached = (rows, float(sums[0]), float(sums[1]), float(sums[2]))
-            self._sums_last = cached
-        return cached[1:]
+        """The sums of :meth:`_sums_of` at the last full evaluation (made by :meth:`_product`),
+        shared by :meth:`_rhs_near` and :meth:`loss_bounds`."""
+        self._sums_last = self._sums_of(self._last.beta, self._sums_last)
+        return self._sums_last[1:]
 
     def loss_bounds(self, mu):
         """Bounds ``(lo, hi)`` on the loss at ``mu`` as ``loss_of_beta(_beta(s_of(mu)))`` gives it.
@@ -723,6 +785,92 @@ class _RowProblem(_Problem):
 
     def loss(self, t, mu):
         return super().loss(t, self.s_of(mu))
+
+
+class _LossBase(NamedTuple):
+    """A point of a step evaluated in full, the base of :class:`_RowLossAlong`'s near ones."""
+
+    mu: np.ndarray  # the state
+    s: np.ndarray  # X^T mu
+    beta: np.ndarray  # beta~(s)
+    abs_beta: np.ndarray  # |beta~|
+    r: np.ndarray  # X beta~ - y
+    norms: float  # sum_j ||x_j|| |beta~_j|
+
+
+class _RowLossAlong:
+    """The loss along a step's interpolant in the row-space form, for ``brentq``: at ``x`` in
+    [-1, 1] the state is ``mu(x) = sum_k coef_k T_k(x)``.
+
+    A point is evaluated in full (``s = X^T mu``, beta~, ``r = X beta~ - y``, the loss) unless
+    it is near a point already evaluated in full (its base: the nearest; the first is the
+    step's last full right-hand side, at its end up to a Newton correction), as a Newton
+    iterate is near a step's first state: then ``r`` is updated from the base on the columns
+    whose beta~ can move beyond rounding, with the bound and the budget (``eps`` times the
+    scale of ``r``) of :meth:`_RowProblem._rhs_near`. A set of columns gathered for one point
+    serves the next ones while the check of :meth:`_RowProblem._columns_near` holds for them.
+    ``brentq`` evaluates the ends of the step, then points converging to the crossing, which
+    from the fourth or fifth on are that near the previous one: on the 100 x 2000 benchmark
+    ~3.5 evaluations in full and ~3 near ones per crossing, where the Chebyshev coefficients of
+    ``s`` cost one product of ``X`` with 5-6 rows and then ~9 evaluations without the product.
+    Each value is the loss of the interpolant up to rounding and depends on the step alone (not
+    on the columns the solver has gathered), so that a crossing is located the same whether its
+    step was decided from bounds or evaluated. (Leaving out of every evaluation the columns
+    whose beta~ stays below rounding over the whole step, bounded from the coefficients of
+    ``s``, would keep 1500 to 1650 of the 2000 columns at alpha = 1e-10: little to gain.)
+    """
+
+    def __init__(self, problem, coef, base=None):
+        self.problem = problem
+        self.coef = coef
+        self.points = coef.shape[0]
+        self._bases = []
+        self._sets = []  # (_NearColumns, ||x_j||^2 on the columns it leaves out)
+        if base is not None:  # a _FullRhs of the step
+            self._add_base(base.mu, base.s, base.beta, base.p - problem.y)
+
+    def _add_base(self, mu, s, beta, r):
+        abs_beta = np.abs(beta)
+        norms = float(self.problem._norm_rows[0] @ abs_beta)
+        self._bases.append(_LossBase(mu, s, beta, abs_beta, r, norms))
+
+    def __call__(self, x):
+        p = self.problem
+        mu = _chebyshev_basis(x, self.points) @ self.coef
+        r = self._near(mu) if self._bases else None
+        if r is None:
+            s = mu @ p.X
+            beta = _beta(s, p.lam, p.scales, p.two_log_c)
+            r = beta @ p.X.T - p.y
+            self._add_base(mu, s, beta, r)
+        return float(np.sum(r * r, axis=-1) / (2 * p.n))
+
+    def _near(self, mu):
+        """``r`` at ``mu`` updated from the nearest base, or None (evaluate in full)."""
+        p = self.problem
+        best = None
+        for base in self._bases:
+            diff = mu - base.mu
+            dn = math.sqrt(diff @ diff)
+            if best is None or dn < best[0]:
+                best = (dn, diff, base)
+        dn, diff, base = best
+        if not (dn * 2.0 * p.lam * p._x_max <= _NEAR_SHIFT and base.norms < math.inf):
+            return None
+        shift = p._near_shift(dn)
+        budget = _EPS * (p._y_norm + base.norms)
+        for cols, left in reversed(self._sets):
+            if (left @ base.abs_beta + cols.a_left_out) * shift <= budget:
+                break
+        else:
+            keep = p._near_keep(base.beta, shift, base.norms)
+            if keep is None:
+                return None
+            cols, left = p._gather_near(keep)
+            self._sets.append((cols, left))
+        r = p._near_change(diff, base.s, base.beta, cols)
+        r += base.r
+        return r
 
 
 def _use_row_space(n_samples: int, n_features: int) -> bool:
@@ -1065,14 +1213,16 @@ class _Crossings:
 
     def locate(self, t_old, t_new, interpolant):
         """Locate the crossings of the levels in ``hit`` within the step just decided."""
+        loss = self.problem.loss_along(interpolant, t_old, t_new, self.problem.step_base())
         for i in self.hit:
-            self.found[i] = _crossing(self.problem, interpolant, self.levels[i], t_old, t_new)
+            self.found[i] = _crossing(loss, self.levels[i], t_old, t_new)
         self.pending = self._rest
         self.hit = self.pending[:0]
         self._update_top()
 
     def add(self, t_old, t_new, y_new, interpolant):
-        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant))
+        base = self.problem.step_base()
+        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant, base))
         if len(self._steps) >= _LOSS_BATCH:
             self.flush()
 
@@ -1083,38 +1233,33 @@ class _Crossings:
         ends = np.array([step[2] for step in self._steps])
         beta = _beta(problem.s_of(ends), problem.lam, problem.scales, problem.two_log_c)
         losses = problem.loss_of_beta(beta)
-        for (t_old, t_new, _, interpolant), loss_new in zip(self._steps, losses, strict=True):
+        for (t_old, t_new, _, interpolant, base), loss_new in zip(self._steps, losses, strict=True):
             if not self.pending.size:
                 break
             levels = self.levels[self.pending]
             hit = (self.loss_old >= levels) & (loss_new <= levels)
+            if np.any(hit):
+                loss = problem.loss_along(interpolant, t_old, t_new, base)
             for i in self.pending[hit]:
-                self.found[i] = _crossing(problem, interpolant, self.levels[i], t_old, t_new)
+                self.found[i] = _crossing(loss, self.levels[i], t_old, t_new)
             self.pending = self.pending[~hit]
             self.loss_old = loss_new
         self._steps = []
         self._update_top()
 
 
-def _crossing(problem, interpolant, level, t_old, t_new):
-    """Time in [t_old, t_new] where the loss on the step's interpolant equals ``level``.
+def _crossing(loss, level, t_old, t_new):
+    """Time in [t_old, t_new] where the loss on a step's interpolant equals ``level``.
 
-    The interpolants of Radau (degree 3) and LSODA (degree <= 12) are polynomials in time, so
-    ``s = X^T mu`` along the step is the polynomial through its values at 13 Chebyshev points
-    (one product with ``X`` for all of them); each ``brentq`` iteration then evaluates that
-    polynomial instead of multiplying by ``X`` again.
+    ``loss`` is the loss along the step as a function of ``x`` in [-1, 1]
+    (:meth:`_Problem.loss_along`, shared by the levels crossed in the same step). The
+    interpolants of Radau (degree 3) and LSODA (degree <= 12) are polynomials in time, so the
+    state along the step is the polynomial through its values at a few Chebyshev points.
     """
-    coef = problem.s_coefficients(interpolant, t_old, t_new)
     half, mid = (t_new - t_old) / 2, (t_new + t_old) / 2
-    points = coef.shape[0]
 
     def excess(tau):
-        x = min(max((tau - mid) / half, -1.0), 1.0)
-        s = _chebyshev_basis(x, points) @ coef
-        return (
-            float(problem.loss_of_beta(_beta(s, problem.lam, problem.scales, problem.two_log_c)))
-            - level
-        )
+        return loss(min(max((tau - mid) / half, -1.0), 1.0)) - level
 
     try:
         return brentq(excess, t_old, t_new, xtol=4 * _EPS, rtol=4 * _EPS)
