@@ -392,10 +392,11 @@ class _Problem:
         return _chebyshev_coefficients(self, interpolant, t_old, t_new)
 
     def step_base(self):
-        """What :meth:`loss_along` may start from for the step just taken (see the row form)."""
+        """What :meth:`loss_along` may start from at the end of the step just taken (see the
+        row form)."""
         return None
 
-    def loss_along(self, interpolant, t_old, t_new, base=None):
+    def loss_along(self, interpolant, t_old, t_new, bases=()):
         """The loss along a step's interpolant as a function of ``x`` in [-1, 1] (the time
         ``(t_new + t_old) / 2 + x (t_new - t_old) / 2``), for _crossing: ``s`` is the polynomial
         of its Chebyshev coefficients (one product with ``X`` for all of them), so each
@@ -688,19 +689,23 @@ class _RowProblem(_Problem):
         return inverse @ interpolant(taus).T
 
     def step_base(self):
-        """The last right-hand side evaluated in full, after a step: at its end up to a Newton
-        correction (a step's first evaluation, at a new time, is in full); None below 200
-        features. It is the step's own (kept with the step when its crossings are located
-        later), so that they do not depend on when they are located."""
-        return self._last if self._fast else None
+        """After a step, the last right-hand side evaluated in full (at the step's end up to a
+        Newton correction: a step's first evaluation, at a new time, is in full) and the columns
+        :meth:`_rhs_near` updates with the row of ``||x_j||^2`` they leave out; None below 200
+        features. The crossings of a step start from those of the step and of the one before
+        (its beginning), kept with the step when they are located later, so that they do not
+        depend on when they are located."""
+        if not self._fast or self._last is None:
+            return None
+        return _StepBase(self._last, self._near_columns, self._rows[2])
 
-    def loss_along(self, interpolant, t_old, t_new, base=None):
+    def loss_along(self, interpolant, t_old, t_new, bases=()):
         """The loss along a step's interpolant (see :class:`_RowLossAlong`), which may start
-        from ``base`` (:meth:`step_base`); below 200 features from the Chebyshev coefficients
-        of ``s``, as the s form."""
+        from ``bases`` (:meth:`step_base` of the step before and of this one); below 200
+        features from the Chebyshev coefficients of ``s``, as the s form."""
         if not self._fast:
             return super().loss_along(interpolant, t_old, t_new)
-        return _RowLossAlong(self, self.mu_coefficients(interpolant, t_old, t_new), base)
+        return _RowLossAlong(self, self.mu_coefficients(interpolant, t_old, t_new), bases)
 
     def _sums_of(self, beta, cached=None):
         """``(rows, sum_j ||x_j|| |beta~_j|, sum_j ||x_j||^2 |beta~_j|, the latter over the
@@ -787,6 +792,14 @@ class _RowProblem(_Problem):
         return super().loss(t, self.s_of(mu))
 
 
+class _StepBase(NamedTuple):
+    """What the crossings of a step start from (_RowProblem.step_base)."""
+
+    rhs: _FullRhs  # the last right-hand side evaluated in full
+    near: _NearColumns | None  # the columns _rhs_near updates
+    left: np.ndarray  # ||x_j||^2 on the columns it leaves out
+
+
 class _LossBase(NamedTuple):
     """A point of a step evaluated in full, the base of :class:`_RowLossAlong`'s near ones."""
 
@@ -803,31 +816,38 @@ class _RowLossAlong:
     [-1, 1] the state is ``mu(x) = sum_k coef_k T_k(x)``.
 
     A point is evaluated in full (``s = X^T mu``, beta~, ``r = X beta~ - y``, the loss) unless
-    it is near a point already evaluated in full (its base: the nearest; the first is the
-    step's last full right-hand side, at its end up to a Newton correction), as a Newton
-    iterate is near a step's first state: then ``r`` is updated from the base on the columns
-    whose beta~ can move beyond rounding, with the bound and the budget (``eps`` times the
-    scale of ``r``) of :meth:`_RowProblem._rhs_near`. A set of columns gathered for one point
-    serves the next ones while the check of :meth:`_RowProblem._columns_near` holds for them.
-    ``brentq`` evaluates the ends of the step, then points converging to the crossing, which
-    from the fourth or fifth on are that near the previous one: on the 100 x 2000 benchmark
-    ~3.5 evaluations in full and ~3 near ones per crossing, where the Chebyshev coefficients of
-    ``s`` cost one product of ``X`` with 5-6 rows and then ~9 evaluations without the product.
-    Each value is the loss of the interpolant up to rounding and depends on the step alone (not
-    on the columns the solver has gathered), so that a crossing is located the same whether its
-    step was decided from bounds or evaluated. (Leaving out of every evaluation the columns
-    whose beta~ stays below rounding over the whole step, bounded from the coefficients of
-    ``s``, would keep 1500 to 1650 of the 2000 columns at alpha = 1e-10: little to gain.)
+    it is near a point already evaluated in full, as a Newton iterate is near a step's first
+    state: then ``r`` is updated from that base (the nearest) on the columns whose beta~ can
+    move beyond rounding, with the bound and the budget (``eps`` times the scale of ``r``) of
+    :meth:`_RowProblem._rhs_near`. The first bases are the last full right-hand sides of the
+    step and of the one before, at its ends up to Newton corrections, with the columns the
+    solver updated from them; a set of columns serves any base and point for which the check
+    of :meth:`_RowProblem._columns_near` holds, and a new one is gathered otherwise. ``brentq``
+    evaluates the ends of the step, then points converging to the crossing, which from the
+    fourth or fifth on are that near the previous one: on the 100 x 2000 benchmark ~2.2
+    evaluations in full and ~4.3 near ones per crossing (~0.1 gathers), where the Chebyshev
+    coefficients of ``s`` cost one product of ``X`` with 5-6 rows and then ~9 evaluations
+    without the product (~330 us a crossing against ~580 us). Each value is the loss of the
+    interpolant up to rounding and depends on the step alone (the bases and columns are the
+    step's, not those the solver holds when the crossing is located), so that a crossing is
+    located the same whether its step was decided from bounds or evaluated. (Leaving out of
+    every evaluation the columns whose beta~ stays below rounding over the whole step, bounded
+    from the coefficients of ``s``, would keep 1500 to 1650 of the 2000 columns at alpha =
+    1e-10: little to gain.)
     """
 
-    def __init__(self, problem, coef, base=None):
+    def __init__(self, problem, coef, bases=()):
         self.problem = problem
         self.coef = coef
         self.points = coef.shape[0]
         self._bases = []
         self._sets = []  # (_NearColumns, ||x_j||^2 on the columns it leaves out)
-        if base is not None:  # a _FullRhs of the step
-            self._add_base(base.mu, base.s, base.beta, base.p - problem.y)
+        for base in bases:  # _StepBase at the ends of the step (up to Newton corrections)
+            if base is not None:
+                rhs = base.rhs
+                self._add_base(rhs.mu, rhs.s, rhs.beta, rhs.p - problem.y)
+                if base.near is not None and not any(base.near is c for c, _ in self._sets):
+                    self._sets.append((base.near, base.left))
 
     def _add_base(self, mu, s, beta, r):
         abs_beta = np.abs(beta)
@@ -1126,6 +1146,7 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
     i_eval = 0
     n_steps = 0
     t_list, t_last = t.tolist(), t.size
+    base = None  # what the crossings of a step may start from at its beginning (step_base)
     while solver.status == "running":
         if n_steps >= max_step_count:
             reason = f"exceeded max_step_count={max_step_count} accepted steps"
@@ -1140,16 +1161,17 @@ def _march_steps(problem, state0, t, levels, loss0, method, atol, beta_rtol, max
             interpolant = solver.dense_output()
             states[i_eval:i_new] = interpolant(t[i_eval:i_new]).T
             i_eval = i_new
+        bases = (base, base := problem.step_base())
         if crossings.pending.size:
             bounds = problem.loss_bounds(solver.y)
             if bounds is None or not crossings.decide(*bounds):
                 if interpolant is None:
                     interpolant = solver.dense_output()
-                crossings.add(solver.t_old, solver.t, solver.y, interpolant)
+                crossings.add(solver.t_old, solver.t, solver.y, interpolant, bases)
             elif crossings.hit.size:
                 if interpolant is None:
                     interpolant = solver.dense_output()
-                crossings.locate(solver.t_old, solver.t, interpolant)
+                crossings.locate(solver.t_old, solver.t, interpolant, bases)
     crossings.flush()
     if i_eval < t.size:  # pragma: no cover - the solver stops at t[-1]
         _fail(method, problem, beta_rtol, solver.t, t, n_steps, "stopped before the last time")
@@ -1211,18 +1233,17 @@ class _Crossings:
         self.loss_old = lo
         return True
 
-    def locate(self, t_old, t_new, interpolant):
+    def locate(self, t_old, t_new, interpolant, bases=()):
         """Locate the crossings of the levels in ``hit`` within the step just decided."""
-        loss = self.problem.loss_along(interpolant, t_old, t_new, self.problem.step_base())
+        loss = self.problem.loss_along(interpolant, t_old, t_new, bases)
         for i in self.hit:
             self.found[i] = _crossing(loss, self.levels[i], t_old, t_new)
         self.pending = self._rest
         self.hit = self.pending[:0]
         self._update_top()
 
-    def add(self, t_old, t_new, y_new, interpolant):
-        base = self.problem.step_base()
-        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant, base))
+    def add(self, t_old, t_new, y_new, interpolant, bases=()):
+        self._steps.append((t_old, t_new, np.array(y_new, copy=True), interpolant, bases))
         if len(self._steps) >= _LOSS_BATCH:
             self.flush()
 
@@ -1233,13 +1254,15 @@ class _Crossings:
         ends = np.array([step[2] for step in self._steps])
         beta = _beta(problem.s_of(ends), problem.lam, problem.scales, problem.two_log_c)
         losses = problem.loss_of_beta(beta)
-        for (t_old, t_new, _, interpolant, base), loss_new in zip(self._steps, losses, strict=True):
+        for (t_old, t_new, _, interpolant, bases), loss_new in zip(
+            self._steps, losses, strict=True
+        ):
             if not self.pending.size:
                 break
             levels = self.levels[self.pending]
             hit = (self.loss_old >= levels) & (loss_new <= levels)
             if np.any(hit):
-                loss = problem.loss_along(interpolant, t_old, t_new, base)
+                loss = problem.loss_along(interpolant, t_old, t_new, bases)
             for i in self.pending[hit]:
                 self.found[i] = _crossing(loss, self.levels[i], t_old, t_new)
             self.pending = self.pending[~hit]

@@ -359,7 +359,7 @@ def test_row_space_loss_along_a_step_is_the_loss_up_to_rounding(lam, with_scales
 
     t_old, t_new = 0.0, 1.0
     problem.rhs(0.0, interpolant(t_new)[:, 0] + 1e-13 * v)  # the step's last full evaluation
-    loss = problem.loss_along(interpolant, t_old, t_new, problem.step_base())
+    loss = problem.loss_along(interpolant, t_old, t_new, (None, problem.step_base()))
     coef = problem.mu_coefficients(interpolant, t_old, t_new)
     points = [1.0, -1.0, 0.3, 0.3 + 1e-4, 0.3 + 1e-4 + 1e-9, 0.3 + 1e-4 - 1e-12, 0.3 + 1e-4]
     for x in points:
@@ -394,7 +394,7 @@ def _evaluate_in_full(monkeypatch):
         _, sums = original_product(self, beta)
         return self.X @ beta, sums
 
-    def loss_along(self, interpolant, t_old, t_new, base=None):
+    def loss_along(self, interpolant, t_old, t_new, bases=()):
         coef = self.mu_coefficients(interpolant, t_old, t_new) @ self.X
         points = coef.shape[0]
 
