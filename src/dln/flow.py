@@ -456,8 +456,8 @@ class _ProductColumns(NamedTuple):
 
 
 class _NearColumns(NamedTuple):
-    """The columns that _RowProblem._rhs_near updates, gathered, and the sums that bound the
-    rest."""
+    """The columns that _RowProblem._rhs_near (or _RowLossAlong) updates, gathered, and the sum
+    that bounds the rest with the row of ||x_j||^2 they leave out."""
 
     keep: np.ndarray  # their indices
     X: np.ndarray  # X[:, keep]
