@@ -83,7 +83,8 @@ DEFAULT_MAX_STEP_COUNT = 100_000
 # Largest allowed rtol: the tolerance is a relative accuracy in beta and must be < 1.
 _MAX_RTOL = 0.1
 # Root finding of the loss crossings on a step's interpolant to 4 eps, as solve_ivp's events.
-_EPS = np.finfo(np.float64).eps
+# (A Python float: the bounds' scalar arithmetic with it is ~4 times faster than with float64.)
+_EPS = float(np.finfo(np.float64).eps)
 # Chebyshev points of the first kind on [-1, 1]: 13 points hold a polynomial of degree <= 12 (the
 # interpolants of Radau and LSODA) exactly. Their Vandermonde matrix V_ik = T_k(x_i) has
 # orthogonal columns (V^T V = diag(13, 13/2, ...)), so its inverse is a scaled transpose.
@@ -499,7 +500,8 @@ class _RowProblem(_Problem):
         self._rows = np.concatenate([self._norm_rows, self._norm_rows[::-1]])
         self._product_columns = _ProductColumns(np.arange(0), X[:, :0])
         a = np.exp(-2.0 * lam * scales + (0.0 if two_log_c is None else two_log_c))
-        self._a_sums = self._norm_rows @ a + d * np.finfo(np.float64).tiny * (1.0 + col_norm.max())
+        a_sums = self._norm_rows @ a + d * np.finfo(np.float64).tiny * (1.0 + col_norm.max())
+        self._a_sums = tuple(a_sums.tolist())  # Python floats, as _EPS
         self._x_max = float(col_norm.max())
         self._x_min = float(col_norm[col_norm > 0].min()) if np.any(col_norm > 0) else 1.0
         self._y_norm = float(np.linalg.norm(y))
@@ -900,7 +902,8 @@ class _RowLossAlong:
         for cols, left in reversed(self._sets):
             left_out = base.left_out.get(id(cols))
             if left_out is None:
-                left_out = base.left_out[id(cols)] = left @ base.abs_beta + cols.a_left_out
+                left_out = float(left @ base.abs_beta) + cols.a_left_out
+                base.left_out[id(cols)] = left_out
             if left_out * shift <= budget:
                 break
         else:
