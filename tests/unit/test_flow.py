@@ -455,4 +455,5 @@ def test_crossing_within_rounding_of_a_step_end_returns_that_end():
         return np.multiply.outer(mu, np.ones_like(tau))
 
     level = problem.loss(0.0, mu) * (1 - 1e-15)
-    assert dln_flow._crossing(problem, constant, level, 1.0, 2.0) == 1.0
+    loss = problem.loss_along(constant, 1.0, 2.0)
+    assert dln_flow._crossing(loss, level, 1.0, 2.0) == 1.0
