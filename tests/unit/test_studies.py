@@ -43,6 +43,43 @@ def test_rank_agreement_on_known_orders():
     assert rank_agreement(a, np.array([0.1, 5.0, 7.0, 100.0])) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("pairwise_max", [1000, 0])
+def test_kendall_tau_b_is_scipys_bit_for_bit(monkeypatch, pairwise_max):
+    """The tau-b counted from pair signs is scipy.stats.kendalltau's statistic exactly, with and
+    without ties (and scipy's own count beyond _PAIRWISE_MAX features)."""
+    from scipy.stats import kendalltau
+
+    from dln import activation
+
+    monkeypatch.setattr(activation, "_PAIRWISE_MAX", pairwise_max)
+    rng = np.random.default_rng(7)
+    checked = 0
+    for trial in range(400):
+        m = int(rng.integers(2, 60))
+        levels = int(rng.integers(2, 10))
+        a = rng.integers(0, levels, m).astype(float) if trial % 2 else rng.standard_normal(m)
+        b = rng.integers(0, levels, m).astype(float) if trial % 3 else a + rng.standard_normal(m)
+        if np.all(a == a[0]) or np.all(b == b[0]):
+            continue
+        expected = float(kendalltau(a, b, variant="b").statistic)
+        assert activation._kendall_tau_b(a, b) == expected
+        checked += 1
+    assert checked > 300
+    perfect = np.arange(12.0)
+    assert activation._kendall_tau_b(perfect, perfect) == pytest.approx(1.0, abs=1e-15)
+    assert activation._kendall_tau_b(perfect, -perfect) == pytest.approx(-1.0, abs=1e-15)
+
+
+def test_rank_agreement_does_not_import_scipy_stats():
+    """The studies' rank agreements leave scipy.stats unimported (its import takes ~0.55 s)."""
+    code = (
+        "import sys; import numpy as np; from dln.activation import rank_agreement; "
+        "rank_agreement(np.array([1.0, 2.0, np.inf, 3.0]), np.array([2.0, 1.0, 4.0, np.inf])); "
+        "assert 'scipy.stats' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_rank_agreement_never_active_features():
     a = np.array([1.0, 2.0, 3.0])
     b = np.array([1.0, 3.0, 2.0])
