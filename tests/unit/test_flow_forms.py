@@ -223,24 +223,35 @@ def test_row_space_crossings_decided_by_bounds_are_the_evaluated_ones(monkeypatc
     np.testing.assert_array_equal(bounded.s, evaluated.s)
 
 
+def _row_case(seed, n, d, lam, with_scales):
+    """A wide problem (with scales and directions, or without), its row-space form and beta~
+    in extended precision (``c^2 alpha^(2k) sinh(2 Lam s)``, s = X^T mu) for the tests below."""
+    X, y, scales, directions = _problem(seed, n, d)
+    k = scales if with_scales else np.ones(d)
+    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
+    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+
+    def exact_beta(mu):
+        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
+        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
+        return a * np.sinh(2 * np.longdouble(lam) * s)
+
+    return X, y, k, two_log_c, problem, exact_beta
+
+
 @pytest.mark.parametrize(("lam", "with_scales"), [(23.0, False), (230.0, True)])
 def test_row_space_rhs_near_the_last_full_one_is_the_full_rhs_up_to_rounding(lam, with_scales):
     """A right-hand side a Newton correction away from the last full one updates only the
     columns that can move beyond rounding: against the flow's right-hand side in extended
     precision it is within the rounding bound of a full evaluation, as the full one is."""
     n, d = 10, 400
-    X, y, scales, directions = _problem(11, n, d)
-    k = scales if with_scales else np.ones(d)
-    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
-    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    X, y, k, two_log_c, problem, exact_beta = _row_case(11, n, d, lam, with_scales)
     full = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
     eps = dln_flow._EPS
     x_max = np.max(np.linalg.norm(X, axis=0))
 
-    def exact(mu):  # extended precision: beta~ = c^2 alpha^(2k) sinh(2 Lam s)
-        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
-        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
-        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+    def exact(mu):  # extended precision
+        beta = exact_beta(mu)
         return (y - X.astype(np.longdouble) @ beta) / n, beta
 
     rng = np.random.default_rng(1)
@@ -275,18 +286,13 @@ def test_row_space_full_rhs_over_gathered_columns_is_the_full_product_up_to_roun
     the full product is, within the rounding bound of the flow's right-hand side in extended
     precision; the set is gathered again as coordinates grow."""
     n, d = 10, 400
-    X, y, scales, directions = _problem(13, n, d)
-    k = scales if with_scales else np.ones(d)
-    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
-    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    X, y, k, two_log_c, problem, exact_beta = _row_case(13, n, d, lam, with_scales)
     eps = dln_flow._EPS
     norms = np.linalg.norm(X, axis=0)
     x_max = np.max(norms)
 
-    def exact(mu):  # extended precision: beta~ = c^2 alpha^(2k) sinh(2 Lam s)
-        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
-        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
-        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+    def exact(mu):  # extended precision
+        beta = exact_beta(mu)
         return (y - X.astype(np.longdouble) @ beta) / n, beta
 
     rng = np.random.default_rng(2)
@@ -344,10 +350,7 @@ def test_row_space_loss_along_a_step_is_the_loss_up_to_rounding(lam, with_scales
     columns whose beta~ can move beyond rounding) is within the rounding bound of the loss of
     the same state in extended precision, and the near points are updated, not evaluated."""
     n, d = 10, 400
-    X, y, scales, directions = _problem(17, n, d)
-    k = scales if with_scales else np.ones(d)
-    two_log_c = 2.0 * np.log(directions) if with_scales else np.zeros(d)
-    problem = dln_flow._RowProblem(X, y, lam, k, two_log_c if with_scales else None)
+    X, y, k, two_log_c, problem, exact_beta = _row_case(17, n, d, lam, with_scales)
     eps = dln_flow._EPS
     norms = np.linalg.norm(X, axis=0)
     sol = np.linalg.lstsq(X.T, np.sign(X.T @ y) * k, rcond=None)[0]
@@ -366,9 +369,7 @@ def test_row_space_loss_along_a_step_is_the_loss_up_to_rounding(lam, with_scales
     for x in points:
         value = loss(x)
         mu = dln_flow._chebyshev_basis(x, coef.shape[0]) @ coef
-        s = mu.astype(np.longdouble) @ X.astype(np.longdouble)
-        a = np.exp(two_log_c.astype(np.longdouble) - 2 * np.longdouble(lam) * k)
-        beta = a * np.sinh(2 * np.longdouble(lam) * s)
+        beta = exact_beta(mu)
         r = X.astype(np.longdouble) @ beta - y
         exact = float(r @ r / (2 * n))
         # each component of r to its rounding (s to n eps ||x|| ||mu||, times 2 Lam in beta~;
