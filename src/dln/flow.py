@@ -569,7 +569,7 @@ class _RowProblem(_Problem):
         if not g1 < math.inf:
             return self.X @ beta, sums
         cols = self._product_columns
-        if not left_out <= _EPS * (self._y_norm + g1):
+        if not left_out <= self._r_budget(g1):
             cols = self._gather_product_columns(beta, g1)
         if cols.keep is None:
             return self.X @ beta, sums
@@ -583,7 +583,7 @@ class _RowProblem(_Problem):
         weights = np.abs(beta)
         weights *= self._norm_rows[0]
         order = np.argsort(weights)
-        budget = _EPS * (self._y_norm + g1) / _GATHER_MARGIN
+        budget = self._r_budget(g1) / _GATHER_MARGIN
         left_out = int(np.searchsorted(np.cumsum(weights[order]), budget, side="right"))
         d = beta.size
         rows = self._rows.copy()
@@ -619,7 +619,7 @@ class _RowProblem(_Problem):
         """
         diff = mu - last.mu
         dn = math.sqrt(diff @ diff)
-        if not dn * 2.0 * self.lam * self._x_max <= _NEAR_SHIFT:
+        if not self._near_enough(dn):
             return None
         cols = self._columns_near(last.beta, dn)
         if cols is None:
@@ -638,6 +638,22 @@ class _RowProblem(_Problem):
         beta -= beta_c[keep]
         return XK @ beta
 
+    def _r_budget(self, norms):
+        """``eps (||y|| + norms)`` with ``norms = sum_j ||x_j|| |beta~_j|``: ``eps`` times the
+        scale of the residual ``r = y - X beta~``, what the columns left out of a product may
+        move it by (below the rounding of the full product)."""
+        return _EPS * (self._y_norm + norms)
+
+    def _near_enough(self, dn):
+        """Is a state ``dn`` away from a full evaluation near enough to be updated from it (no
+        ``s_j`` moved by more than ``_NEAR_SHIFT / (2 Lam)``)? False for NaN."""
+        return dn * 2.0 * self.lam * self._x_max <= _NEAR_SHIFT
+
+    def _near_serves(self, w_left_out, shift, norms):
+        """Do columns left out with ``sum_j w_j = w_left_out`` move ``r`` by at most the budget
+        ``eps (||y|| + norms)`` for a move of ``dn`` (``shift = _near_shift(dn)``)?"""
+        return w_left_out * shift <= self._r_budget(norms)
+
     def _near_shift(self, dn):
         """``2 (2 Lam) e dn``: the left-out columns move ``r`` by at most this times the sum of
         their ``w_j`` (see :meth:`_rhs_near`)."""
@@ -652,7 +668,7 @@ class _RowProblem(_Problem):
         weights = np.abs(beta_c)
         weights *= self._norm_rows[1]
         weights += self._a * self._norm_rows[1]
-        budget = _EPS * (self._y_norm + norms) / shift
+        budget = self._r_budget(norms) / shift
         keep = np.flatnonzero(weights > budget / (4 * d))
         return None if keep.size > d // 4 else keep
 
@@ -678,9 +694,7 @@ class _RowProblem(_Problem):
         if not norms < math.inf:  # an overflow (or NaN) at mu_c: evaluate in full
             return None
         cols = self._near_columns
-        if cols is not None and (left_out + cols.a_left_out) * shift <= _EPS * (
-            self._y_norm + norms
-        ):
+        if cols is not None and self._near_serves(left_out + cols.a_left_out, shift, norms):
             return cols
         keep = self._near_keep(beta_c, shift, norms)
         if keep is None:
@@ -779,7 +793,7 @@ class _RowProblem(_Problem):
             + (shift * math.exp(shift) + self._eta) * b1
             + self._gamma_d * (2.0 * self._y_norm + b1_c + b1)
         ) + lam2 * dn * grow * (2.0 * g2 + self._a_sums[1])
-        err += _EPS * (self._y_norm + g1)  # the columns _product left out at mu_c
+        err += self._r_budget(g1)  # the columns _product left out at mu_c
         if not err < 1e-3 * (self._y_norm + b1):
             return None
         n, sigma = self.n, self._sigma
@@ -894,16 +908,15 @@ class _RowLossAlong:
             if best is None or dn < best[0]:
                 best = (dn, diff, base)
         dn, diff, base = best
-        if not (dn * 2.0 * p.lam * p._x_max <= _NEAR_SHIFT and base.norms < math.inf):
+        if not (p._near_enough(dn) and base.norms < math.inf):
             return None
         shift = p._near_shift(dn)
-        budget = _EPS * (p._y_norm + base.norms)
         for cols, left in reversed(self._sets):
             left_out = base.left_out.get(id(cols))
             if left_out is None:
                 left_out = float(left @ base.abs_beta) + cols.a_left_out
                 base.left_out[id(cols)] = left_out
-            if left_out * shift <= budget:
+            if p._near_serves(left_out, shift, base.norms):
                 break
         else:
             keep = p._near_keep(base.beta, shift, base.norms)
