@@ -9,16 +9,19 @@ original units of a standardised problem's columns by default); the store keeps 
 coefficients of the problem as fitted.
 """
 
-import logging
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
 
-from dln import io
-from dln.activation import ACTIVE_RTOL
-from dln.baselines import comparison
-from dln.baselines.comparison import baseline_comparison
-from dln.saddles import saddle_jumps
-from dln.units import problem_params, source_columns, to_units
+    import numpy as np
+
+    from dln import io
+    from dln.activation import ACTIVE_RTOL
+    from dln.baselines import comparison
+    from dln.baselines.comparison import baseline_comparison
+    from dln.saddles import saddle_jumps
+    from dln.units import problem_params, source_columns, to_units
 
 log = logging.getLogger("dln.workflow.compare_baselines")
 

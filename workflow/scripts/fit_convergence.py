@@ -1,11 +1,14 @@
 """Rule fit_convergence: all alphas of one problem along log(1/alpha), log-log fits."""
 
-import logging
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
 
-from dln import convergence_store, io
-from dln.evaluate import METRICS, fit_convergence
+    import numpy as np
+
+    from dln import convergence_store, io
+    from dln.evaluate import METRICS, fit_convergence
 
 log = logging.getLogger("dln.workflow.fit_convergence")
 

@@ -9,9 +9,12 @@ paragraph that says where the data of its problems come from, their target and t
 the coefficients (``_captions.append_source``), written here once for every figure.
 """
 
-import importlib
-import logging
-import time
+from _helpers import imports_without_gc
+
+with imports_without_gc():
+    import importlib
+    import logging
+    import time
 
 log = logging.getLogger("dln.workflow.plot_figures")
 
@@ -29,7 +32,9 @@ def main(*, figures: list[dict], templates: dict[str, str], rule: str = "plot_fi
                 kwargs["template"] = templates[fig["template"]]
             start = time.perf_counter()
             with job_context(rule, figure=fig["name"]):
-                importlib.import_module(fig["script"]).main(**kwargs)
+                with imports_without_gc():
+                    script = importlib.import_module(fig["script"])
+                script.main(**kwargs)
                 if fig["template"] is not None:
                     append_source(kwargs["caption"], fig["problems"], units=fig["units"])
             log.info("%s (%s): %.2f s", fig["name"], fig["script"], time.perf_counter() - start)

@@ -5,14 +5,17 @@ weighted minimum-l1 LP (dln.studies.initialisation_study). alpha is the initiali
 Writes the store and a table: one row per (alpha, direction), then one per scale vector.
 """
 
-import logging
-import time
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
+    import time
 
-from dln import io
-from dln.studies import initialisation, initialisation_study
-from dln.units import source_columns
+    import numpy as np
+
+    from dln import io
+    from dln.studies import initialisation, initialisation_study
+    from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_initialisation_study")
 

@@ -5,14 +5,17 @@ order of ``y + level * std(y) * eps_seed``; the rank agreement (Kendall's tau-b)
 order and among the seeds. Writes the store and a table with one row per noise level.
 """
 
-import logging
-import time
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
+    import time
 
-from dln import io
-from dln.studies import noise, noise_study
-from dln.units import source_columns
+    import numpy as np
+
+    from dln import io
+    from dln.studies import noise, noise_study
+    from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_noise_study")
 

@@ -8,13 +8,16 @@ minimum-l1 solution and to the mirror prediction with the run's effective scales
 store and a table with one row per run; logs progress with an estimate of the time left.
 """
 
-import logging
-import time
+from _helpers import imports_without_gc
 
-from dln import io
-from dln.alpha import log_inv_alpha_from_log10
-from dln.sgd_study import sgd_study, sgd_study_table, sgd_study_to_dataset
-from dln.units import source_columns
+with imports_without_gc():
+    import logging
+    import time
+
+    from dln import io
+    from dln.alpha import log_inv_alpha_from_log10
+    from dln.sgd_study import sgd_study, sgd_study_table, sgd_study_to_dataset
+    from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_sgd_study")
 

@@ -4,14 +4,17 @@ flow at one moderate alpha (dln.studies.step_size_study); alpha is the initialis
 Writes the store and a table with one row per step size.
 """
 
-import logging
-import time
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
+    import time
 
-from dln import io
-from dln.studies import DEPARTURE_RTOL, step_size, step_size_study
-from dln.units import source_columns
+    import numpy as np
+
+    from dln import io
+    from dln.studies import DEPARTURE_RTOL, step_size, step_size_study
+    from dln.units import source_columns
 
 log = logging.getLogger("dln.workflow.run_step_size_study")
 

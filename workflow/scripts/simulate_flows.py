@@ -6,14 +6,17 @@ written as one store; the problem's own alphas are also evaluated against the li
 of Algorithm 1 (one store each). Progress and an estimate of the time left go to the log.
 """
 
-import logging
-import time
-from pathlib import Path
+from _helpers import imports_without_gc
 
-import evaluate_flow
-import simulate_flow
+with imports_without_gc():
+    import logging
+    import time
+    from pathlib import Path
 
-from dln.pipeline.paths import SWEEP_STORE
+    import evaluate_flow
+    import simulate_flow
+
+    from dln.pipeline.paths import SWEEP_STORE
 
 log = logging.getLogger("dln.workflow.simulate_flows")
 

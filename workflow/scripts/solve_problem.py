@@ -6,9 +6,12 @@ alpha (``alpha`` is the initialisation scale) — one Python start-up for all of
 problem and saddles stores are read once for the whole sweep (``io.read_cache``).
 """
 
-import find_saddles
-import make_problem
-import simulate_flows
+from _helpers import imports_without_gc
+
+with imports_without_gc():
+    import find_saddles
+    import make_problem
+    import simulate_flows
 
 
 def main(

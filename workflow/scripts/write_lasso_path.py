@@ -7,13 +7,16 @@ of Algorithm 1, which this script checks. The path is stored at its knots and on
 problem's time grid (the grid of its flows).
 """
 
-import logging
+from _helpers import imports_without_gc
 
-import numpy as np
+with imports_without_gc():
+    import logging
 
-from dln import io
-from dln.baselines import lasso, lasso_coefficients, lasso_path
-from dln.pipeline.paths import time_grid
+    import numpy as np
+
+    from dln import io
+    from dln.baselines import lasso, lasso_coefficients, lasso_path
+    from dln.pipeline.paths import time_grid
 
 log = logging.getLogger("dln.workflow.write_lasso_path")
 
