@@ -377,9 +377,10 @@ def read_dataset(path: str | os.PathLike) -> xr.Dataset:
             # Snakemake marks directory outputs with a .snakemake_timestamp file, which Zarr
             # reports as an unknown object; it is harmless.
             warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
-            problem = _missing_parts(path)
+            store = _store_for_reading(path)
+            problem = _missing_parts(store)
             if problem is None:
-                with xr.open_zarr(path, consolidated=CONSOLIDATED, zarr_format=ZARR_FORMAT) as ds:
+                with xr.open_zarr(store, consolidated=CONSOLIDATED, zarr_format=ZARR_FORMAT) as ds:
                     out = ds.load()
     except Exception as exc:  # any Zarr or xarray failure means an unreadable store
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -445,11 +446,52 @@ def _forget(path: str | os.PathLike) -> None:
         _READ_CACHE.pop(_cache_key(Path(path)), None)
 
 
-def _missing_parts(path: Path) -> str | None:
+def _store_for_reading(path: Path):
+    """``path``, or for a store of at most :data:`MEMORY_ENCODE_BYTES` on disk, a read-only
+    MemoryStore of its files, each read once in order (the reading counterpart of
+    :func:`_to_zarr`: ~10 ms instead of ~20 ms for a pipeline store, measured)."""
+    files = []
+    total = 0
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            file = os.path.join(root, name)
+            total += os.path.getsize(file)
+            files.append(file)
+    if total > MEMORY_ENCODE_BYTES:
+        return path
+    from zarr.core.buffer import default_buffer_prototype
+
+    buffer = default_buffer_prototype().buffer
+    contents = {}
+    for file in files:
+        with open(file, "rb") as f:
+            contents[Path(file).relative_to(path).as_posix()] = buffer.from_bytes(f.read())
+    return _files_store()(contents, read_only=True)
+
+
+@functools.cache
+def _files_store():
+    """A MemoryStore class whose ``list_prefix`` lists the keys under a prefix as a folder,
+    as LocalStore does. Zarr 3.1's MemoryStore matches the prefix as a string: listing the
+    chunks of array ``feature`` also returned those of ``feature_name``, and Zarr then failed
+    (``nchunks_initialized``)."""
+    from zarr.storage import MemoryStore
+
+    class FilesStore(MemoryStore):
+        async def list_prefix(self, prefix: str):
+            folder = prefix.rstrip("/")
+            async for key in super().list_prefix(folder):
+                if not folder or key.startswith(folder + "/"):
+                    yield key
+
+    return FilesStore
+
+
+def _missing_parts(store) -> str | None:
     """What is missing from a store (arrays listed in ``store_arrays``, chunks), or None."""
     import zarr
 
-    group = zarr.open_group(path, mode="r", zarr_format=ZARR_FORMAT)
+    group = zarr.open_group(store, mode="r", zarr_format=ZARR_FORMAT)
     arrays = dict(group.arrays())
     listed = group.attrs.get("store_arrays")
     if listed is not None:

@@ -180,18 +180,18 @@ _KILLED_WRITER = textwrap.dedent(
     from dln import io
 
     mode, target, ready = sys.argv[1:]
-    original = xr.Dataset.to_zarr
+    original = io._to_zarr
 
-    def stalled_to_zarr(self, store, **kwargs):
-        original(self, store, **kwargs)
+    def stalled_to_zarr(ds, directory, encoding):
+        original(ds, directory, encoding)
         if mode == "metadata":  # as if killed after the metadata, before any chunk
-            for chunk in Path(store).glob("*/c"):
+            for chunk in Path(directory).glob("*/c"):
                 shutil.rmtree(chunk)
         # else: everything written, not yet renamed into place
         open(ready, "w").close()
         time.sleep(60)
 
-    xr.Dataset.to_zarr = stalled_to_zarr
+    io._to_zarr = stalled_to_zarr
     attrs = {"long_name": "v", "units": "1"}
     ds = xr.Dataset(
         {"v": (("x",), np.arange(1000.0), attrs)},
@@ -240,12 +240,12 @@ def test_a_write_that_fails_leaves_the_old_store_and_no_partial(tmp_path, monkey
     glob = {"title": "t", "source": "s", "references": "r"}
     io.write_dataset(xr.Dataset({"v": (("x",), [1.0], attrs)}, attrs=glob), target, rule="r")
 
-    def broken(self, store, **kwargs):
-        Path(store, "zarr.json").parent.mkdir(parents=True, exist_ok=True)
-        Path(store, "zarr.json").write_text("{")
+    def broken(ds, directory, encoding):  # the store's writer, failing midway
+        Path(directory, "zarr.json").parent.mkdir(parents=True, exist_ok=True)
+        Path(directory, "zarr.json").write_text("{")
         raise OSError("disk full")
 
-    monkeypatch.setattr(xr.Dataset, "to_zarr", broken)
+    monkeypatch.setattr(io, "_to_zarr", broken)
     with pytest.raises(OSError, match="disk full"):
         io.write_dataset(xr.Dataset({"v": (("x",), [2.0], attrs)}, attrs=glob), target, rule="r")
     assert io.read_dataset(target)["v"].values.tolist() == [1.0]
