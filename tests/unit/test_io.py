@@ -233,7 +233,26 @@ def test_in_memory_encoding_writes_what_zarr_local_store_writes(tmp_path, fig2_l
         assert digest == _tree_digest(local), name
         dirs = {str(p.relative_to(in_memory)) for p in in_memory.rglob("*") if p.is_dir()}
         assert dirs == {str(p.relative_to(local)) for p in local.rglob("*") if p.is_dir()}
-        xr.testing.assert_identical(io.read_dataset(in_memory), io.read_dataset(local))
+        read = io.read_dataset(in_memory)  # read into memory, then decoded
+        monkeypatch.setattr(io, "MEMORY_ENCODE_BYTES", 0)
+        xr.testing.assert_identical(read, io.read_dataset(local))  # through LocalStore
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("limit", [None, 0])  # read into memory; through LocalStore
+def test_both_ways_of_reading_find_a_missing_chunk(tmp_path, monkeypatch, limit):
+    attrs = {"long_name": "v", "units": "1"}
+    ds = xr.Dataset(
+        {"feature": ("i", [1.0, 2.0], attrs), "feature_name": ("i", ["a", "b"], attrs)},
+        attrs=io.global_attrs("t"),
+    )
+    path = io.write_dataset(ds, tmp_path / "s.zarr", rule="r")
+    if limit is not None:
+        monkeypatch.setattr(io, "MEMORY_ENCODE_BYTES", limit)
+    assert io.read_dataset(path)["feature_name"].values.tolist() == ["a", "b"]
+    (path / "feature" / "c" / "0").unlink()  # 'feature_name' keeps its chunk
+    with pytest.raises(io.StoreError, match="array 'feature' has 0 of its 1 chunk"):
+        io.read_dataset(path)
 
 
 def test_write_rejects_missing_attrs(tmp_path):
