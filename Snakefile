@@ -66,7 +66,7 @@ hooks.parse_finished()
 
 
 # Snakemake's scheduler leaves a 1 s timer thread behind that delays the exit of every run, and
-# the interpreter's last collector passes take ~0.4 s (dln.pipeline.hooks): both are skipped
+# the interpreter's last collector passes took 0.45-0.6 s (dln.pipeline.hooks): both are skipped
 # once the run is over.
 onsuccess:
     hooks.run_finished()

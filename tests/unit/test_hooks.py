@@ -64,6 +64,7 @@ def collector():
     ("argv0", "expected"),
     [
         ("/opt/venv/bin/snakemake", True),
+        ("C:/venv/Scripts/snakemake.exe", True),
         ("/usr/lib/python3.11/site-packages/snakemake/__main__.py", True),  # python -m snakemake
         ("/opt/venv/bin/pytest", False),
         ("", False),  # python -c, a notebook kernel

@@ -5,8 +5,10 @@
 few hundred allocations, and over all of them whenever the older ones have grown by a quarter.
 Snakemake's start-up, the parse of this workflow (the plan, the rules, the DAG) and the
 interpreter's shutdown create or free hundreds of thousands of objects that are never garbage:
-the passes over them found nothing to free and took ~0.35 s before the first job of a run and
-~0.4 s between its last job and the exit. :func:`parse_started` turns the automatic passes off
+the passes over them found nothing to free. On ``config/test.yaml`` (3 alternating pairs of
+runs with and without these hooks) the first job started 0.1-0.2 s sooner with them and the
+exit followed the last job by 0.05 s instead of 0.45-0.6 s: the whole run took 6.6-7.1 s
+instead of 7.7-7.9 s. :func:`parse_started` turns the automatic passes off
 for the parse; :func:`parse_finished` moves everything alive then (Snakemake's modules, the
 workflow, the plan) to the collector's permanent generation (:func:`gc.freeze`) and turns them
 back on, so the run's own garbage is still collected; :func:`run_finished` freezes what is left
@@ -38,7 +40,7 @@ _paused = False
 def in_snakemake_command() -> bool:
     """Whether this process is the ``snakemake`` command (or ``python -m snakemake``)."""
     main = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
-    return main.name == "snakemake" or main.parent.name == "snakemake"
+    return main.stem == "snakemake" or main.parent.name == "snakemake"
 
 
 def parse_started() -> None:
